@@ -29,6 +29,11 @@ int engine_cgroup_kill(struct engine_cgroup *cg, int sig);
 int engine_cgroup_destroy(struct engine_cgroup *cg, struct engine_error *err);
 void engine_cgroup_free(struct engine_cgroup *cg);
 const char *engine_cgroup_path(struct engine_cgroup *cg, const char *controller);
+/* Fill the host services a driver receives (host.c): its name, the dirs, log
+ * and the cgroup functions above. */
+void engine_host_fill(struct engine_host *h, const char *driver_name, const char *state_dir,
+                      const char *root_dir);
+
 /* True when no directory of this name exists in any hierarchy (tests, rm). */
 int engine_cgroup_exists(const char *name);
 

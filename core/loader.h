@@ -39,6 +39,8 @@ struct engine_registry {
     struct engine_error *bad_errs;
     size_t n_bad;
     const struct engine_config *cfg;
+    const char *state_dir; /* resolved by the ctx, passed to drivers' host */
+    const char *root;
 };
 
 /* Scan the search path: dirs from cfg->driver_dir, then $ENGINE_DRIVER_PATH,
