@@ -34,7 +34,7 @@ const char *engine_cgroup_path(struct engine_cgroup *cg, const char *controller)
 void engine_host_fill(struct engine_host *h, const char *driver_name, const char *state_dir,
                       const char *root_dir);
 
-/* True when no directory of this name exists in any hierarchy (tests, rm). */
+/* True when a directory of this name exists in any hierarchy (tests, rm). */
 int engine_cgroup_exists(const char *name);
 
 #endif
