@@ -1,0 +1,771 @@
+/* drivers/nspawn/nspawn.c - the systemd-nspawn driver: runs a container with
+ * `systemd-nspawn -D <rootfs>` inside a cgroup made by the core's helpers.
+ *
+ * create() makes the cgroup engine/<id> (limits applied there) and saves the
+ * full nspawn command line under spec->state_dir; start() forks a child that
+ * joins the cgroup, hides /run/systemd/nspawn behind a private tmpfs and execs
+ * nspawn, whose exit code is the container's. Where systemd is not PID 1 (this
+ * host) nspawn must not talk to machined: --register=no --keep-unit. The
+ * command runs as PID 2 under nspawn's stub init (--as-pid2), so it gets normal
+ * signal semantics and zombies are reaped; stop() asks nspawn to halt, which it
+ * turns into SIGRTMIN+3 for the stub, which ends the command. */
+#define _GNU_SOURCE
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <engine/driver.h>
+
+#define ARGS_FILE "nspawn.args"
+#define PID_FILE "nspawn.pid"
+#define NSPAWN_RUN_DIR "/run/systemd/nspawn"
+#ifndef TMPFS_MAGIC
+#define TMPFS_MAGIC 0x01021994
+#endif
+
+struct engine_drv {
+    const struct engine_host *host;
+    char *nspawn; /* absolute path of systemd-nspawn, NULL if not found */
+};
+
+struct engine_ctr {
+    struct engine_drv *drv;
+    char *id;
+    char *state_dir;
+    struct engine_cgroup *cg;
+};
+
+/* --- small local helpers (drivers do not link the core's util) ----------- */
+
+static char *xstrdup_or_null(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+static char *path_join(const char *a, const char *b)
+{
+    char *p;
+
+    if (asprintf(&p, "%s/%s", a, b) < 0)
+        return NULL;
+    return p;
+}
+
+/* The first executable NAME on $PATH (or the usual sbin dirs, which a
+ * non-login root shell may lack). */
+static char *find_in_path(const char *name)
+{
+    const char *env = getenv("PATH");
+    char *path, *save = NULL, *dir, *found = NULL;
+
+    if (asprintf(&path, "%s:/usr/sbin:/usr/bin:/sbin:/bin", env ? env : "") < 0)
+        return NULL;
+    for (dir = strtok_r(path, ":", &save); dir && !found; dir = strtok_r(NULL, ":", &save)) {
+        char *p;
+
+        if (!*dir)
+            continue;
+        p = path_join(dir, name);
+        if (p && access(p, X_OK) == 0)
+            found = p;
+        else
+            free(p);
+    }
+    free(path);
+    return found;
+}
+
+static int write_file_atomic(const char *path, const void *data, size_t len)
+{
+    char tmp[PATH_MAX];
+    const char *p = data;
+    int fd;
+
+    if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp))
+        return -ENAMETOOLONG;
+    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return -errno;
+    while (len > 0) {
+        ssize_t n = write(fd, p, len);
+
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            int r = -errno;
+
+            close(fd);
+            unlink(tmp);
+            return r;
+        }
+        p += n;
+        len -= (size_t)n;
+    }
+    if (fsync(fd) < 0 || close(fd) < 0) {
+        unlink(tmp);
+        return -EIO;
+    }
+    if (rename(tmp, path) < 0) {
+        int r = -errno;
+
+        unlink(tmp);
+        return r;
+    }
+    return 0;
+}
+
+static int read_file(const char *path, char **ret, size_t *ret_len)
+{
+    FILE *f = fopen(path, "re");
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
+
+    if (!f)
+        return -errno;
+    for (;;) {
+        size_t n;
+
+        if (cap - len < 4096) {
+            char *nb = realloc(buf, cap + 4096 + 1);
+
+            if (!nb) {
+                free(buf);
+                fclose(f);
+                return -ENOMEM;
+            }
+            buf = nb;
+            cap += 4096;
+        }
+        n = fread(buf + len, 1, cap - len, f);
+        len += n;
+        if (n == 0)
+            break;
+    }
+    fclose(f);
+    buf[len] = '\0';
+    *ret = buf;
+    if (ret_len)
+        *ret_len = len;
+    return 0;
+}
+
+/* A growable NULL-terminated argv. */
+struct argv_buf {
+    char **v;
+    size_t n, cap;
+    bool oom;
+};
+
+static void argv_add(struct argv_buf *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void argv_add(struct argv_buf *a, const char *fmt, ...)
+{
+    va_list ap;
+    char *s;
+
+    if (a->oom)
+        return;
+    if (a->n + 2 > a->cap) {
+        size_t cap = a->cap ? a->cap * 2 : 32;
+        char **nv = realloc(a->v, cap * sizeof(char *));
+
+        if (!nv) {
+            a->oom = true;
+            return;
+        }
+        a->v = nv;
+        a->cap = cap;
+    }
+    va_start(ap, fmt);
+    if (vasprintf(&s, fmt, ap) < 0) {
+        a->oom = true;
+        va_end(ap);
+        return;
+    }
+    va_end(ap);
+    a->v[a->n++] = s;
+    a->v[a->n] = NULL;
+}
+
+static void argv_free(char **v)
+{
+    for (size_t i = 0; v && v[i]; i++)
+        free(v[i]);
+    free(v);
+}
+
+static bool pid_alive(pid_t pid)
+{
+    char path[64], buf[512];
+    FILE *f;
+    char *p;
+    bool alive = false;
+
+    if (pid <= 0)
+        return false;
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    f = fopen(path, "re");
+    if (!f)
+        return false;
+    if (fgets(buf, sizeof(buf), f)) {
+        p = strrchr(buf, ')');
+        alive = p && p[1] == ' ' && p[2] != 'Z' && p[2] != 'X';
+    }
+    fclose(f);
+    return alive;
+}
+
+static void sleep_ms(unsigned ms)
+{
+    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
+
+    while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+        ;
+}
+
+/* --- driver instance ------------------------------------------------------ */
+
+static const char *const nspawn_options[] = {NULL};
+
+static int nspawn_init(const struct engine_host *host, const struct engine_opts *opts,
+                       struct engine_drv **ret_drv, struct engine_error *err)
+{
+    struct engine_drv *drv = calloc(1, sizeof(*drv));
+
+    if (!drv)
+        return engine_error_errno(err, ENOMEM, "nspawn driver");
+    drv->host = host;
+    drv->nspawn = find_in_path("systemd-nspawn");
+    *ret_drv = drv;
+    return 0;
+}
+
+static void nspawn_fini(struct engine_drv *drv)
+{
+    if (!drv)
+        return;
+    free(drv->nspawn);
+    free(drv);
+}
+
+static int nspawn_probe(struct engine_drv *drv, struct engine_error *err)
+{
+    if (!drv->nspawn) {
+        engine_error_set(err, ENOENT,
+                         "systemd-nspawn not found on PATH (install systemd-container)");
+        return ENGINE_DECLINED;
+    }
+    if (!drv->host->cgroup_create) {
+        engine_error_set(err, ENOTSUP, "The core offers no cgroup helpers");
+        return ENGINE_DECLINED;
+    }
+    return 0;
+}
+
+/* --- command line --------------------------------------------------------- */
+
+static int add_mount_args(struct argv_buf *a, const struct engine_spec *spec,
+                          struct engine_error *err)
+{
+    for (size_t i = 0; i < spec->n_mounts; i++) {
+        const struct engine_mount *m = &spec->mounts[i];
+        bool ro = m->readonly;
+
+        if (!m->target || m->target[0] != '/')
+            return engine_error_set(err, EINVAL, "Mount target '%s' is not absolute",
+                                    m->target ? m->target : "");
+        if (strchr(m->target, ':') || (m->source && strchr(m->source, ':')))
+            return engine_error_set(err, EINVAL,
+                                    "systemd-nspawn cannot bind paths containing ':' ('%s')",
+                                    m->target);
+        if (!m->type || !strcmp(m->type, "bind")) {
+            argv_add(a, "--%s=%s:%s", ro ? "bind-ro" : "bind", m->source, m->target);
+        } else if (!strcmp(m->type, "tmpfs")) {
+            if (m->options && *m->options)
+                argv_add(a, "--tmpfs=%s:%s", m->target, m->options);
+            else
+                argv_add(a, "--tmpfs=%s", m->target);
+        } else {
+            return engine_error_set(err, ENOTSUP,
+                                    "systemd-nspawn driver: mount type '%s' for %s not supported",
+                                    m->type, m->target);
+        }
+    }
+    return 0;
+}
+
+/* Everything after the binary: systemd-nspawn [options] -- argv... */
+static int build_args(const struct engine_drv *drv, const struct engine_spec *spec,
+                      char ***ret, struct engine_error *err)
+{
+    struct argv_buf a = {0};
+    char host12[13];
+    int r;
+
+    snprintf(host12, sizeof(host12), "%.12s", spec->id);
+    argv_add(&a, "%s", drv->nspawn);
+    argv_add(&a, "--quiet");
+    /* Without systemd as PID 1 there is no machined to register with. Even
+     * where there is, registering would move nspawn into a machine scope out
+     * of the cgroup engine made and limits, so stay where we are. */
+    argv_add(&a, "--register=no");
+    argv_add(&a, "--keep-unit");
+    argv_add(&a, "--directory=%s", spec->rootfs);
+    argv_add(&a, "--machine=engine-%s", host12);
+    argv_add(&a, "--hostname=%s", spec->hostname && *spec->hostname ? spec->hostname : host12);
+    argv_add(&a, "--console=pipe");
+    argv_add(&a, "--as-pid2");
+    argv_add(&a, "--kill-signal=SIGRTMIN+3");
+    argv_add(&a, "--chdir=%s", spec->cwd && *spec->cwd ? spec->cwd : "/");
+    if (spec->user && *spec->user && strcmp(spec->user, "0") && strcmp(spec->user, "root") &&
+        strcmp(spec->user, "0:0"))
+        argv_add(&a, "--user=%s", spec->user);
+    if (spec->readonly_rootfs)
+        argv_add(&a, "--read-only");
+    if (!spec->network_host)
+        argv_add(&a, "--private-network");
+    for (size_t i = 0; spec->env && spec->env[i]; i++)
+        argv_add(&a, "--setenv=%s", spec->env[i]);
+    r = add_mount_args(&a, spec, err);
+    if (r < 0) {
+        argv_free(a.v);
+        return r;
+    }
+    argv_add(&a, "--");
+    for (size_t i = 0; spec->argv && spec->argv[i]; i++)
+        argv_add(&a, "%s", spec->argv[i]);
+    if (a.oom) {
+        argv_free(a.v);
+        return engine_error_errno(err, ENOMEM, "Container %s: nspawn command line", spec->name);
+    }
+    *ret = a.v;
+    return 0;
+}
+
+static int save_args(const char *state_dir, char **argv, struct engine_error *err)
+{
+    char *path = path_join(state_dir, ARGS_FILE), *buf;
+    size_t len = 0, off = 0;
+    int r;
+
+    if (!path)
+        return engine_error_errno(err, ENOMEM, "nspawn state");
+    for (size_t i = 0; argv[i]; i++)
+        len += strlen(argv[i]) + 1;
+    buf = malloc(len ? len : 1);
+    if (!buf) {
+        free(path);
+        return engine_error_errno(err, ENOMEM, "nspawn state");
+    }
+    for (size_t i = 0; argv[i]; i++) {
+        size_t n = strlen(argv[i]) + 1;
+
+        memcpy(buf + off, argv[i], n);
+        off += n;
+    }
+    r = write_file_atomic(path, buf, len);
+    if (r < 0)
+        engine_error_errno(err, r, "Cannot write %s", path);
+    free(buf);
+    free(path);
+    return r;
+}
+
+static int load_args(const char *state_dir, char ***ret, struct engine_error *err)
+{
+    char *path = path_join(state_dir, ARGS_FILE), *buf = NULL;
+    struct argv_buf a = {0};
+    size_t len = 0;
+    int r;
+
+    if (!path)
+        return engine_error_errno(err, ENOMEM, "nspawn state");
+    r = read_file(path, &buf, &len);
+    if (r < 0) {
+        engine_error_errno(err, r, "Cannot read %s", path);
+        free(path);
+        return r;
+    }
+    for (size_t off = 0; off < len; off += strlen(buf + off) + 1)
+        argv_add(&a, "%s", buf + off);
+    free(buf);
+    free(path);
+    if (a.oom || !a.v) {
+        argv_free(a.v);
+        return engine_error_set(err, EINVAL, "Empty or unreadable %s", ARGS_FILE);
+    }
+    *ret = a.v;
+    return 0;
+}
+
+static pid_t load_pid(const struct engine_ctr *ctr)
+{
+    char *path = path_join(ctr->state_dir, PID_FILE), *buf = NULL;
+    long pid = 0;
+
+    if (path && read_file(path, &buf, NULL) == 0)
+        pid = strtol(buf, NULL, 10);
+    free(buf);
+    free(path);
+    return pid > 0 ? (pid_t)pid : 0;
+}
+
+/* --- lifecycle ------------------------------------------------------------ */
+
+static void ctr_free(struct engine_ctr *ctr)
+{
+    if (!ctr)
+        return;
+    if (ctr->cg)
+        ctr->drv->host->cgroup_free(ctr->cg);
+    free(ctr->id);
+    free(ctr->state_dir);
+    free(ctr);
+}
+
+static struct engine_ctr *ctr_new(struct engine_drv *drv, const struct engine_spec *spec)
+{
+    struct engine_ctr *ctr = calloc(1, sizeof(*ctr));
+
+    if (!ctr)
+        return NULL;
+    ctr->drv = drv;
+    ctr->id = xstrdup_or_null(spec->id);
+    ctr->state_dir = xstrdup_or_null(spec->state_dir);
+    if (!ctr->id || !ctr->state_dir) {
+        ctr_free(ctr);
+        return NULL;
+    }
+    return ctr;
+}
+
+static int nspawn_create(struct engine_drv *drv, const struct engine_spec *spec,
+                         struct engine_ctr **ret_ctr, struct engine_error *err)
+{
+    const struct engine_host *h = drv->host;
+    struct engine_ctr *ctr;
+    char **args = NULL;
+    char cgname[128];
+    int r;
+
+    if (spec->userns)
+        return engine_error_set(err, ENOTSUP,
+                                "Container %s: user namespaces not supported by the nspawn driver",
+                                spec->name);
+    r = build_args(drv, spec, &args, err);
+    if (r < 0)
+        return engine_error_wrap(err, "Container %s", spec->name);
+    ctr = ctr_new(drv, spec);
+    if (!ctr) {
+        argv_free(args);
+        return engine_error_errno(err, ENOMEM, "Container %s", spec->name);
+    }
+    snprintf(cgname, sizeof(cgname), "engine/%s", spec->id);
+    r = h->cgroup_create(cgname, &spec->limits, &ctr->cg, err);
+    if (r < 0) {
+        argv_free(args);
+        ctr_free(ctr);
+        return engine_error_wrap(err, "Container %s", spec->name);
+    }
+    r = save_args(spec->state_dir, args, err);
+    argv_free(args);
+    if (r < 0) {
+        (void)h->cgroup_destroy(ctr->cg, NULL);
+        ctr->cg = NULL;
+        ctr_free(ctr);
+        return engine_error_wrap(err, "Container %s", spec->name);
+    }
+    *ret_ctr = ctr;
+    return 0;
+}
+
+static int nspawn_restore(struct engine_drv *drv, const struct engine_spec *spec,
+                          struct engine_ctr **ret_ctr, struct engine_error *err)
+{
+    struct engine_ctr *ctr = ctr_new(drv, spec);
+    char cgname[128];
+    int r;
+
+    if (!ctr)
+        return engine_error_errno(err, ENOMEM, "Container %s", spec->name);
+    snprintf(cgname, sizeof(cgname), "engine/%s", spec->id);
+    r = drv->host->cgroup_open(cgname, &ctr->cg, err);
+    if (r < 0) {
+        ctr_free(ctr);
+        return engine_error_wrap(err, "Container %s", spec->name);
+    }
+    *ret_ctr = ctr;
+    return 0;
+}
+
+static void nspawn_release(struct engine_ctr *ctr)
+{
+    ctr_free(ctr);
+}
+
+/* nspawn keeps a lock and a propagation dir under /run/systemd/nspawn and
+ * refuses to clean them when /run is not a tmpfs ("Attempted to remove disk
+ * file system"), which would land in the container's stderr. Give it a private
+ * tmpfs there, in a mount namespace of its own. Best effort. */
+static void private_nspawn_run_dir(void)
+{
+    struct statfs sfs;
+
+    if (statfs("/run", &sfs) == 0 && (long)sfs.f_type == TMPFS_MAGIC)
+        return;
+    if (unshare(CLONE_NEWNS) < 0)
+        return;
+    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+        return;
+    (void)mkdir("/run/systemd", 0755);
+    (void)mkdir(NSPAWN_RUN_DIR, 0755);
+    (void)mount("tmpfs", NSPAWN_RUN_DIR, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755");
+}
+
+struct child_report {
+    int code;
+    char msg[256];
+};
+
+static void child_fail(int fd, int code, const char *what)
+{
+    struct child_report rep = {.code = code};
+
+    snprintf(rep.msg, sizeof(rep.msg), "%s", what);
+    (void)!write(fd, &rep, sizeof(rep));
+    _exit(127);
+}
+
+static void child_run(struct engine_ctr *ctr, const struct engine_stdio *io, char **args,
+                      int report_fd)
+{
+    struct engine_error cerr = {0};
+    sigset_t none;
+    int fds[3] = {io->in, io->out, io->err};
+
+    for (int i = 0; i < 3; i++) {
+        if (fds[i] < 0 || fds[i] == i)
+            continue;
+        if (dup2(fds[i], i) < 0)
+            child_fail(report_fd, errno, "dup2 of the container's stdio");
+    }
+    for (int i = 0; i < 3; i++)
+        if (fds[i] == i)
+            (void)fcntl(i, F_SETFD, 0);
+    sigemptyset(&none);
+    (void)sigprocmask(SIG_SETMASK, &none, NULL);
+    for (int sig = 1; sig < NSIG; sig++)
+        if (sig != SIGKILL && sig != SIGSTOP)
+            (void)signal(sig, SIG_DFL);
+    if (ctr->drv->host->cgroup_attach(ctr->cg, getpid(), &cerr) < 0)
+        child_fail(report_fd, cerr.code, cerr.msg);
+    private_nspawn_run_dir();
+    execv(args[0], args);
+    child_fail(report_fd, errno, "exec systemd-nspawn");
+}
+
+static int nspawn_start(struct engine_ctr *ctr, const struct engine_stdio *io, pid_t *ret_pid,
+                        struct engine_error *err)
+{
+    struct child_report rep;
+    char **args = NULL;
+    char pidbuf[32], *pidpath;
+    int p[2], r;
+    ssize_t n;
+    pid_t pid;
+
+    r = load_args(ctr->state_dir, &args, err);
+    if (r < 0)
+        return engine_error_wrap(err, "Start container %s", ctr->id);
+    if (pipe2(p, O_CLOEXEC) < 0) {
+        argv_free(args);
+        return engine_error_errno(err, errno, "Start container %s: pipe", ctr->id);
+    }
+    pid = fork();
+    if (pid < 0) {
+        r = -errno;
+        argv_free(args);
+        close(p[0]);
+        close(p[1]);
+        return engine_error_errno(err, r, "Start container %s: fork", ctr->id);
+    }
+    if (pid == 0) {
+        close(p[0]);
+        child_run(ctr, io, args, p[1]);
+    }
+    argv_free(args);
+    close(p[1]);
+    do
+        n = read(p[0], &rep, sizeof(rep));
+    while (n < 0 && errno == EINTR);
+    close(p[0]);
+    if (n == (ssize_t)sizeof(rep)) {
+        (void)waitpid(pid, NULL, 0);
+        rep.msg[sizeof(rep.msg) - 1] = '\0';
+        return engine_error_errno(err, rep.code, "Start container %s: %s", ctr->id, rep.msg);
+    }
+    snprintf(pidbuf, sizeof(pidbuf), "%d\n", (int)pid);
+    pidpath = path_join(ctr->state_dir, PID_FILE);
+    if (pidpath)
+        (void)write_file_atomic(pidpath, pidbuf, strlen(pidbuf));
+    free(pidpath);
+    *ret_pid = pid;
+    return 0;
+}
+
+static int nspawn_stats(struct engine_ctr *ctr, struct engine_stats *st, struct engine_error *err)
+{
+    int r = ctr->drv->host->cgroup_stats(ctr->cg, st, err);
+
+    return r < 0 ? engine_error_wrap(err, "Stats of container %s", ctr->id) : 0;
+}
+
+static int cgroup_tasks(struct engine_ctr *ctr)
+{
+    return ctr->drv->host->cgroup_kill(ctr->cg, 0);
+}
+
+/* SIGTERM goes to nspawn, which halts the container its own way (the stub
+ * init ends the command); any other signal goes to every task. After the
+ * timeout, SIGKILL for every task in the cgroup. */
+static int nspawn_stop(struct engine_ctr *ctr, int sig, unsigned timeout_ms,
+                       struct engine_error *err)
+{
+    const struct engine_host *h = ctr->drv->host;
+    pid_t pid = load_pid(ctr);
+    unsigned waited = 0;
+
+    if (sig == 0)
+        sig = SIGTERM;
+    if (sig == SIGTERM && pid_alive(pid))
+        (void)kill(pid, SIGTERM);
+    else
+        (void)h->cgroup_kill(ctr->cg, sig);
+    while (waited < timeout_ms && (pid_alive(pid) || (!pid && cgroup_tasks(ctr) > 0))) {
+        sleep_ms(20);
+        waited += 20;
+    }
+    if (cgroup_tasks(ctr) > 0) {
+        (void)h->cgroup_kill(ctr->cg, SIGKILL);
+        for (int i = 0; i < 250 && cgroup_tasks(ctr) > 0; i++)
+            sleep_ms(20);
+        if (cgroup_tasks(ctr) > 0)
+            return engine_error_set(err, EBUSY, "Stop container %s: tasks survive SIGKILL",
+                                    ctr->id);
+    }
+    return 0;
+}
+
+static int nspawn_state(struct engine_ctr *ctr, struct engine_state *st, struct engine_error *err)
+{
+    pid_t pid = load_pid(ctr);
+    const char *frozen = ctr->drv->host->cgroup_path(ctr->cg, "freezer");
+    char *path, *buf = NULL;
+
+    st->pid = pid_alive(pid) ? pid : 0;
+    if (!pid)
+        st->status = ENGINE_CTR_CREATED;
+    else if (!st->pid)
+        st->status = ENGINE_CTR_EXITED;
+    else
+        st->status = ENGINE_CTR_RUNNING;
+    snprintf(st->detail, sizeof(st->detail), "%s", st->pid ? "systemd-nspawn running" : "");
+    if (st->pid && frozen && (path = path_join(frozen, "freezer.state"))) {
+        if (read_file(path, &buf, NULL) == 0 && strncmp(buf, "FROZEN", 6) == 0) {
+            st->status = ENGINE_CTR_PAUSED;
+            snprintf(st->detail, sizeof(st->detail), "FROZEN");
+        }
+        free(buf);
+        free(path);
+    }
+    return 0;
+}
+
+static int nspawn_pause(struct engine_ctr *ctr, struct engine_error *err)
+{
+    int r = ctr->drv->host->cgroup_freeze(ctr->cg, 1, err);
+
+    return r < 0 ? engine_error_wrap(err, "Pause container %s", ctr->id) : 0;
+}
+
+static int nspawn_resume(struct engine_ctr *ctr, struct engine_error *err)
+{
+    int r = ctr->drv->host->cgroup_freeze(ctr->cg, 0, err);
+
+    return r < 0 ? engine_error_wrap(err, "Resume container %s", ctr->id) : 0;
+}
+
+static void unlink_state(const struct engine_ctr *ctr, const char *name)
+{
+    char *p = path_join(ctr->state_dir, name);
+
+    if (p)
+        (void)unlink(p);
+    free(p);
+}
+
+static int nspawn_destroy(struct engine_ctr *ctr, struct engine_error *err)
+{
+    const struct engine_host *h = ctr->drv->host;
+    int r = 0;
+
+    if (ctr->cg) {
+        (void)h->cgroup_kill(ctr->cg, SIGKILL);
+        r = h->cgroup_destroy(ctr->cg, err);
+        ctr->cg = NULL;
+        if (r < 0)
+            engine_error_wrap(err, "Destroy container %s", ctr->id);
+    }
+    unlink_state(ctr, ARGS_FILE);
+    unlink_state(ctr, PID_FILE);
+    ctr_free(ctr);
+    return r;
+}
+
+static const struct engine_driver nspawn_driver = {
+    .abi_major = ENGINE_DRIVER_ABI_MAJOR,
+    .abi_minor = ENGINE_DRIVER_ABI_MINOR,
+    .struct_size = sizeof(struct engine_driver),
+    .name = "nspawn",
+    .summary = "systemd-nspawn containers in an engine cgroup",
+    .features = ENGINE_FEAT_PAUSE | ENGINE_FEAT_STATS_CPU | ENGINE_FEAT_STATS_MEMORY |
+                ENGINE_FEAT_STATS_PIDS | ENGINE_FEAT_STATS_IO | ENGINE_FEAT_LIMIT_MEMORY |
+                ENGINE_FEAT_LIMIT_CPU | ENGINE_FEAT_LIMIT_PIDS | ENGINE_FEAT_LIMIT_CPUSET |
+                ENGINE_FEAT_NS_PID | ENGINE_FEAT_NS_MOUNT | ENGINE_FEAT_NS_NET |
+                ENGINE_FEAT_NS_UTS | ENGINE_FEAT_NS_IPC | ENGINE_FEAT_READONLY_ROOTFS |
+                ENGINE_FEAT_OOM_REPORT | ENGINE_FEAT_MOUNTS,
+    .options = nspawn_options,
+    .init = nspawn_init,
+    .fini = nspawn_fini,
+    .probe = nspawn_probe,
+    .create = nspawn_create,
+    .start = nspawn_start,
+    .stats = nspawn_stats,
+    .destroy = nspawn_destroy,
+    .restore = nspawn_restore,
+    .release = nspawn_release,
+    .stop = nspawn_stop,
+    .state = nspawn_state,
+    .pause = nspawn_pause,
+    .resume = nspawn_resume,
+};
+
+ENGINE_DRIVER_EXPORT const struct engine_driver *engine_driver_entry(void);
+ENGINE_DRIVER_EXPORT const struct engine_driver *engine_driver_entry(void)
+{
+    return &nspawn_driver;
+}
