@@ -62,9 +62,14 @@ struct engine_record {
     int exit_code;             /* valid when status == EXITED */
     bool oom_killed;
     uint64_t oom_kills;
+    uint64_t monitor_start;    /* /proc/<monitor_pid>/stat starttime: guards pid reuse */
     uint64_t created_ns, started_ns, finished_ns; /* CLOCK_REALTIME */
     char *error;               /* why start failed, if it did */
 };
+
+/* A record being made (daemon killed mid-create leaves this; it is removed on
+ * sight). Not a driver-visible status, hence outside enum engine_ctr_status. */
+#define ENGINE_REC_CREATING 100
 
 void engine_record_free(struct engine_record *r);
 struct json_object *engine_record_to_json(const struct engine_record *r);

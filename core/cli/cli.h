@@ -38,6 +38,12 @@ int cmd_logs(struct cli *cli, int argc, char **argv);   /* misc.c */
 int cmd_wait(struct cli *cli, int argc, char **argv);   /* misc.c */
 int cmd_image(struct cli *cli, int argc, char **argv);  /* misc.c */
 int cmd_drivers(struct cli *cli, int argc, char **argv);/* drivers.c */
+/* engine -d: main() stops its own parsing at -d and passes argv from "-d" on
+ * (argv[0] = "-d"). cmd_daemon parses the rest with getopt_long (optind = 0
+ * first): its own --socket, --log-level, --detach, --pidfile, and also the
+ * global -e/-c/--exec-opt/--state-dir/--root/-H that may follow -d, storing
+ * them into cli->driver (and cli->opts.daemon_driver), cli->opts.config_path,
+ * cli->opts.exec_opts (strv_append), cli->opts.state_dir/root. */
 int cmd_daemon(struct cli *cli, int argc, char **argv); /* daemon.c (engine -d) */
 int cmd_bench(struct cli *cli, int argc, char **argv);  /* bench.c */
 int cmd_conformance(struct cli *cli, int argc, char **argv); /* conformance.c */
