@@ -1,0 +1,952 @@
+/* drivers/oci/oci.c - the OCI runtime driver: runs a container through an OCI
+ * runtime binary (runc by default, crun, or any path) from a bundle it writes.
+ *
+ * Options ([driver.oci] or --exec-opt oci.KEY=VALUE, the latter per container):
+ *   runtime = runc | crun | /path/to/runtime
+ *   root    = the runtime's --root state dir (default <state_dir>/oci-<runtime>)
+ *
+ * create() writes <spec->state_dir>/bundle/config.json (ociconfig.c) and
+ * oci.json (which runtime and root this container uses, for later calls from
+ * other processes). start() runs in engine's monitor, a child subreaper:
+ * `<runtime> create` with the monitor's stdio passed through (no terminal), so
+ * the container's init inherits the io fds and, once the runtime exits, is
+ * reparented to the monitor; then `<runtime> start`. The container's pid comes
+ * from the runtime's --pid-file. Stats come from the cgroup the runtime made at
+ * linux.cgroupsPath = /engine/<id>, read through host->cgroup_*.
+ *
+ * crun refuses a hybrid cgroup host (v1 controllers plus a cgroup2 mount at
+ * /sys/fs/cgroup/unified). On such a host every crun invocation runs in a
+ * private mount namespace where that mount is detached: crun then sees plain
+ * v1. Its --root state and the pid file live on ordinary directories, so
+ * later calls (from other namespaces) still see them. */
+#define _GNU_SOURCE
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include <engine/driver.h>
+
+#include "ociconfig.h"
+
+#ifndef TMPFS_MAGIC
+#define TMPFS_MAGIC 0x01021994
+#endif
+#ifndef CGROUP2_SUPER_MAGIC
+#define CGROUP2_SUPER_MAGIC 0x63677270
+#endif
+
+#define STATE_FILE "oci.json"
+#define BUNDLE_DIR "bundle"
+#define UNIFIED_MOUNT "/sys/fs/cgroup/unified"
+
+struct engine_drv {
+    const struct engine_host *host;
+    char *runtime; /* as configured: a name on PATH or a path */
+    char *root;    /* configured --root, NULL = default */
+};
+
+struct engine_ctr {
+    struct engine_drv *drv;
+    char *id;
+    char *state_dir;
+    char *bundle;
+    char *runtime;  /* resolved path */
+    char *root;     /* resolved --root */
+    bool hide_unified;
+};
+
+/* --- small local helpers (drivers do not link the core's util) ----------- */
+
+static char *path_join(const char *a, const char *b)
+{
+    char *p;
+
+    if (asprintf(&p, "%s/%s", a, b) < 0)
+        return NULL;
+    return p;
+}
+
+static char *resolve_binary(const char *name)
+{
+    const char *env = getenv("PATH");
+    char *path, *save = NULL, *dir, *found = NULL;
+
+    if (strchr(name, '/'))
+        return access(name, X_OK) == 0 ? strdup(name) : NULL;
+    if (asprintf(&path, "%s:/usr/sbin:/usr/bin:/sbin:/bin", env ? env : "") < 0)
+        return NULL;
+    for (dir = strtok_r(path, ":", &save); dir && !found; dir = strtok_r(NULL, ":", &save)) {
+        char *p;
+
+        if (!*dir)
+            continue;
+        p = path_join(dir, name);
+        if (p && access(p, X_OK) == 0)
+            found = p;
+        else
+            free(p);
+    }
+    free(path);
+    return found;
+}
+
+static int write_file_atomic(const char *path, const char *data)
+{
+    char tmp[PATH_MAX];
+    size_t len = strlen(data);
+    int fd;
+
+    if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp))
+        return -ENAMETOOLONG;
+    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return -errno;
+    while (len > 0) {
+        ssize_t n = write(fd, data, len);
+
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            int r = -errno;
+
+            close(fd);
+            unlink(tmp);
+            return r;
+        }
+        data += n;
+        len -= (size_t)n;
+    }
+    if (fsync(fd) < 0 || close(fd) < 0) {
+        unlink(tmp);
+        return -EIO;
+    }
+    if (rename(tmp, path) < 0) {
+        int r = -errno;
+
+        unlink(tmp);
+        return r;
+    }
+    return 0;
+}
+
+/* Read all of fd (or path when fd < 0) into a NUL-terminated buffer. */
+static int read_all(int fd, const char *path, char **ret)
+{
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
+    bool own = false;
+
+    if (fd < 0) {
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+            return -errno;
+        own = true;
+    }
+    for (;;) {
+        ssize_t n;
+
+        if (cap - len < 4096) {
+            char *nb = realloc(buf, cap + 4096 + 1);
+
+            if (!nb) {
+                free(buf);
+                if (own)
+                    close(fd);
+                return -ENOMEM;
+            }
+            buf = nb;
+            cap += 4096;
+        }
+        n = read(fd, buf + len, cap - len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        len += (size_t)n;
+    }
+    if (own)
+        close(fd);
+    buf[len] = '\0';
+    *ret = buf;
+    return 0;
+}
+
+static bool pid_alive(pid_t pid)
+{
+    char path[64], buf[512];
+    FILE *f;
+    char *p;
+    bool alive = false;
+
+    if (pid <= 0)
+        return false;
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    f = fopen(path, "re");
+    if (!f)
+        return false;
+    if (fgets(buf, sizeof(buf), f)) {
+        p = strrchr(buf, ')');
+        alive = p && p[1] == ' ' && p[2] != 'Z' && p[2] != 'X';
+    }
+    fclose(f);
+    return alive;
+}
+
+static void sleep_ms(unsigned ms)
+{
+    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
+
+    while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+        ;
+}
+
+static const char *base_name(const char *p)
+{
+    const char *s = strrchr(p, '/');
+
+    return s ? s + 1 : p;
+}
+
+/* v1 controllers on a tmpfs plus a cgroup2 mount at /sys/fs/cgroup/unified. */
+static bool cgroup_hybrid(void)
+{
+    struct statfs a, b;
+
+    return statfs("/sys/fs/cgroup", &a) == 0 && (long)a.f_type == TMPFS_MAGIC &&
+           statfs(UNIFIED_MOUNT, &b) == 0 && (long)b.f_type == CGROUP2_SUPER_MAGIC;
+}
+
+static const char *opt_lookup(const struct engine_opt *v, size_t n, const char *key,
+                              const char *fallback)
+{
+    const char *found = fallback;
+
+    for (size_t i = 0; i < n; i++) {
+        const char *k = v[i].key;
+
+        if (!strncmp(k, "oci.", 4))
+            k += 4;
+        if (!strcmp(k, key))
+            found = v[i].value;
+    }
+    return found;
+}
+
+/* --- driver instance ------------------------------------------------------ */
+
+static const char *const oci_options[] = {"runtime", "root", NULL};
+
+static int oci_init(const struct engine_host *host, const struct engine_opts *opts,
+                    struct engine_drv **ret_drv, struct engine_error *err)
+{
+    struct engine_drv *drv = calloc(1, sizeof(*drv));
+    const char *rt, *root;
+
+    if (!drv)
+        return engine_error_errno(err, ENOMEM, "oci driver");
+    rt = opt_lookup(opts ? opts->v : NULL, opts ? opts->n : 0, "runtime", "runc");
+    root = opt_lookup(opts ? opts->v : NULL, opts ? opts->n : 0, "root", NULL);
+    drv->host = host;
+    drv->runtime = strdup(rt && *rt ? rt : "runc");
+    drv->root = root && *root ? strdup(root) : NULL;
+    if (!drv->runtime) {
+        free(drv);
+        return engine_error_errno(err, ENOMEM, "oci driver");
+    }
+    *ret_drv = drv;
+    return 0;
+}
+
+static void oci_fini(struct engine_drv *drv)
+{
+    if (!drv)
+        return;
+    free(drv->runtime);
+    free(drv->root);
+    free(drv);
+}
+
+static int oci_probe(struct engine_drv *drv, struct engine_error *err)
+{
+    char *p = resolve_binary(drv->runtime);
+
+    if (!p) {
+        engine_error_set(err, ENOENT, "OCI runtime '%s' not found%s", drv->runtime,
+                         strchr(drv->runtime, '/') ? "" : " on PATH");
+        return ENGINE_DECLINED;
+    }
+    free(p);
+    return 0;
+}
+
+/* --- the container handle and its saved state ------------------------------ */
+
+static void ctr_free(struct engine_ctr *ctr)
+{
+    if (!ctr)
+        return;
+    free(ctr->id);
+    free(ctr->state_dir);
+    free(ctr->bundle);
+    free(ctr->runtime);
+    free(ctr->root);
+    free(ctr);
+}
+
+static struct engine_ctr *ctr_new(struct engine_drv *drv, const struct engine_spec *spec)
+{
+    struct engine_ctr *ctr = calloc(1, sizeof(*ctr));
+
+    if (!ctr)
+        return NULL;
+    ctr->drv = drv;
+    ctr->id = strdup(spec->id);
+    ctr->state_dir = strdup(spec->state_dir);
+    ctr->bundle = path_join(spec->state_dir, BUNDLE_DIR);
+    if (!ctr->id || !ctr->state_dir || !ctr->bundle) {
+        ctr_free(ctr);
+        return NULL;
+    }
+    return ctr;
+}
+
+static int ctr_save(const struct engine_ctr *ctr, struct engine_error *err)
+{
+    struct json_object *o = json_object_new_object();
+    char *path = path_join(ctr->state_dir, STATE_FILE);
+    int r;
+
+    json_object_object_add(o, "runtime", json_object_new_string(ctr->runtime));
+    json_object_object_add(o, "root", json_object_new_string(ctr->root));
+    json_object_object_add(o, "hide_unified", json_object_new_boolean(ctr->hide_unified));
+    r = path ? write_file_atomic(path, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN))
+             : -ENOMEM;
+    if (r < 0)
+        engine_error_errno(err, r, "Cannot write %s/%s", ctr->state_dir, STATE_FILE);
+    json_object_put(o);
+    free(path);
+    return r;
+}
+
+static int ctr_load(struct engine_ctr *ctr, struct engine_error *err)
+{
+    char *path = path_join(ctr->state_dir, STATE_FILE), *text = NULL;
+    struct json_object *o, *v;
+    int r;
+
+    if (!path)
+        return engine_error_errno(err, ENOMEM, "oci state");
+    r = read_all(-1, path, &text);
+    if (r < 0) {
+        engine_error_errno(err, r, "Cannot read %s", path);
+        free(path);
+        return r;
+    }
+    o = json_tokener_parse(text);
+    free(text);
+    if (!o || !json_object_object_get_ex(o, "runtime", &v) ||
+        !(ctr->runtime = strdup(json_object_get_string(v))) ||
+        !json_object_object_get_ex(o, "root", &v) ||
+        !(ctr->root = strdup(json_object_get_string(v)))) {
+        json_object_put(o);
+        r = engine_error_set(err, EINVAL, "Bad %s", path);
+        free(path);
+        return r;
+    }
+    if (json_object_object_get_ex(o, "hide_unified", &v))
+        ctr->hide_unified = json_object_get_boolean(v);
+    json_object_put(o);
+    free(path);
+    return 0;
+}
+
+/* --- running the runtime --------------------------------------------------- */
+
+struct child_report {
+    int code;
+    char msg[256];
+};
+
+static void child_fail(int fd, int code, const char *what)
+{
+    struct child_report rep = {.code = code};
+
+    snprintf(rep.msg, sizeof(rep.msg), "%s", what);
+    (void)!write(fd, &rep, sizeof(rep));
+    _exit(127);
+}
+
+/* crun on a hybrid host: detach the cgroup2 mount in a namespace of our own. */
+static void hide_unified_mount(int report_fd)
+{
+    if (unshare(CLONE_NEWNS) < 0)
+        child_fail(report_fd, errno, "unshare(CLONE_NEWNS) to hide " UNIFIED_MOUNT);
+    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+        child_fail(report_fd, errno, "make / private to hide " UNIFIED_MOUNT);
+    if (umount2(UNIFIED_MOUNT, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
+        child_fail(report_fd, errno, "umount " UNIFIED_MOUNT);
+}
+
+static void child_exec(const struct engine_ctr *ctr, char **argv, const int fds[3],
+                       int report_fd)
+{
+    sigset_t none;
+    int devnull = -1;
+
+    for (int i = 0; i < 3; i++) {
+        int fd = fds[i];
+
+        if (fd < 0) {
+            if (devnull < 0)
+                devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+            fd = devnull;
+        }
+        if (fd == i) {
+            (void)fcntl(i, F_SETFD, 0);
+            continue;
+        }
+        if (dup2(fd, i) < 0)
+            child_fail(report_fd, errno, "dup2 of stdio");
+    }
+    sigemptyset(&none);
+    (void)sigprocmask(SIG_SETMASK, &none, NULL);
+    for (int sig = 1; sig < NSIG; sig++)
+        if (sig != SIGKILL && sig != SIGSTOP)
+            (void)signal(sig, SIG_DFL);
+    if (ctr->hide_unified)
+        hide_unified_mount(report_fd);
+    execv(argv[0], argv);
+    child_fail(report_fd, errno, "exec the OCI runtime");
+}
+
+/* Fork and exec `<runtime> --root R --log L <args...>`. stdio: fds (-1 =
+ * /dev/null). Returns the pid; the caller waits. */
+static int runtime_spawn(const struct engine_ctr *ctr, const char *const *args,
+                         const int fds[3], pid_t *ret_pid, struct engine_error *err)
+{
+    char *argv[32], *log = path_join(ctr->bundle, "runtime.log");
+    struct child_report rep;
+    size_t n = 0;
+    int p[2];
+    ssize_t got;
+    pid_t pid;
+
+    if (!log)
+        return engine_error_errno(err, ENOMEM, "Container %s", ctr->id);
+    argv[n++] = ctr->runtime;
+    argv[n++] = "--root";
+    argv[n++] = ctr->root;
+    argv[n++] = "--log";
+    argv[n++] = log;
+    for (size_t i = 0; args[i] && n < sizeof(argv) / sizeof(argv[0]) - 1; i++)
+        argv[n++] = (char *)args[i];
+    argv[n] = NULL;
+    if (pipe2(p, O_CLOEXEC) < 0) {
+        free(log);
+        return engine_error_errno(err, errno, "Container %s: pipe", ctr->id);
+    }
+    pid = fork();
+    if (pid < 0) {
+        int r = -errno;
+
+        free(log);
+        close(p[0]);
+        close(p[1]);
+        return engine_error_errno(err, r, "Container %s: fork", ctr->id);
+    }
+    if (pid == 0) {
+        close(p[0]);
+        child_exec(ctr, argv, fds, p[1]);
+    }
+    free(log);
+    close(p[1]);
+    do
+        got = read(p[0], &rep, sizeof(rep));
+    while (got < 0 && errno == EINTR);
+    close(p[0]);
+    if (got == (ssize_t)sizeof(rep)) {
+        (void)waitpid(pid, NULL, 0);
+        rep.msg[sizeof(rep.msg) - 1] = '\0';
+        return engine_error_errno(err, rep.code, "Container %s: %s", ctr->id, rep.msg);
+    }
+    *ret_pid = pid;
+    return 0;
+}
+
+static int wait_exit(pid_t pid)
+{
+    int status;
+
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR)
+            return -errno;
+    if (WIFEXITED(status))
+        return WEXITSTATUS(status);
+    return 128 + WTERMSIG(status);
+}
+
+/* The runtime's last words: the last non-empty line it logged or printed. */
+static void last_line(const char *text, char *buf, size_t len)
+{
+    const char *end = text + strlen(text), *start;
+
+    while (end > text && (end[-1] == '\n' || end[-1] == ' '))
+        end--;
+    start = end;
+    while (start > text && start[-1] != '\n')
+        start--;
+    snprintf(buf, len, "%.*s", (int)(end - start), start);
+}
+
+/* Run the runtime to completion. With ret_out, its stdout is captured; its
+ * stderr is always captured for the error message. io gives the stdio
+ * instead (create in start(): the container inherits it). */
+static int runtime_run(const struct engine_ctr *ctr, const char *const *args,
+                       const struct engine_stdio *io, char **ret_out, struct engine_error *err)
+{
+    int out[2] = {-1, -1}, errp[2] = {-1, -1}, fds[3] = {-1, -1, -1};
+    char *outtext = NULL, *errtext = NULL, line[512], *log;
+    pid_t pid;
+    int r, status;
+
+    if (io) {
+        fds[0] = io->in;
+        fds[1] = io->out;
+        fds[2] = io->err;
+    } else {
+        if ((ret_out && pipe2(out, O_CLOEXEC) < 0) || pipe2(errp, O_CLOEXEC) < 0) {
+            r = -errno;
+            goto pipes_fail;
+        }
+        fds[1] = out[1];
+        fds[2] = errp[1];
+    }
+    r = runtime_spawn(ctr, args, fds, &pid, err);
+    if (out[1] >= 0)
+        close(out[1]);
+    if (errp[1] >= 0)
+        close(errp[1]);
+    if (r < 0) {
+        if (out[0] >= 0)
+            close(out[0]);
+        if (errp[0] >= 0)
+            close(errp[0]);
+        return r;
+    }
+    /* Small outputs (state JSON, an error line): read stdout then stderr. */
+    if (out[0] >= 0) {
+        (void)read_all(out[0], NULL, &outtext);
+        close(out[0]);
+    }
+    if (errp[0] >= 0) {
+        (void)read_all(errp[0], NULL, &errtext);
+        close(errp[0]);
+    }
+    status = wait_exit(pid);
+    if (status != 0) {
+        line[0] = '\0';
+        if (errtext)
+            last_line(errtext, line, sizeof(line));
+        if (!line[0] && (log = path_join(ctr->bundle, "runtime.log"))) {
+            char *logtext = NULL;
+
+            if (read_all(-1, log, &logtext) == 0)
+                last_line(logtext, line, sizeof(line));
+            free(logtext);
+            free(log);
+        }
+        r = engine_error_set(err, status < 0 ? -status : EIO, "%s %s exited with %d%s%s",
+                             base_name(ctr->runtime), args[0], status, line[0] ? ": " : "",
+                             line);
+        free(outtext);
+        free(errtext);
+        return r;
+    }
+    free(errtext);
+    if (ret_out)
+        *ret_out = outtext ? outtext : strdup("");
+    else
+        free(outtext);
+    return 0;
+pipes_fail:
+    if (out[0] >= 0) {
+        close(out[0]);
+        close(out[1]);
+    }
+    return engine_error_errno(err, r, "Container %s: pipe", ctr->id);
+}
+
+/* --- lifecycle ------------------------------------------------------------ */
+
+static int oci_create(struct engine_drv *drv, const struct engine_spec *spec,
+                      struct engine_ctr **ret_ctr, struct engine_error *err)
+{
+    const char *rt = opt_lookup(spec->opts, spec->n_opts, "runtime", drv->runtime);
+    const char *root = opt_lookup(spec->opts, spec->n_opts, "root", drv->root);
+    struct json_object *cfg = NULL;
+    struct engine_ctr *ctr;
+    char cgpath[128], *cfgpath = NULL;
+    int r;
+
+    ctr = ctr_new(drv, spec);
+    if (!ctr)
+        return engine_error_errno(err, ENOMEM, "Container %s", spec->name);
+    ctr->runtime = resolve_binary(rt);
+    if (!ctr->runtime) {
+        r = engine_error_set(err, ENOENT, "Container %s: OCI runtime '%s' not found", spec->name,
+                             rt);
+        goto fail;
+    }
+    if (root && *root)
+        ctr->root = strdup(root);
+    else if (asprintf(&ctr->root, "%s/oci-%s", drv->host->state_dir, base_name(rt)) < 0)
+        ctr->root = NULL;
+    if (!ctr->root) {
+        r = engine_error_errno(err, ENOMEM, "Container %s", spec->name);
+        goto fail;
+    }
+    ctr->hide_unified = !strcmp(base_name(ctr->runtime), "crun") && cgroup_hybrid();
+    snprintf(cgpath, sizeof(cgpath), "/engine/%s", spec->id);
+    r = oci_config_build(spec, cgpath, &cfg, err);
+    if (r < 0) {
+        engine_error_wrap(err, "Container %s", spec->name);
+        goto fail;
+    }
+    if (mkdir(ctr->bundle, 0700) < 0 && errno != EEXIST) {
+        r = engine_error_errno(err, errno, "Container %s: cannot create %s", spec->name,
+                               ctr->bundle);
+        goto fail;
+    }
+    cfgpath = path_join(ctr->bundle, "config.json");
+    r = cfgpath ? write_file_atomic(cfgpath, json_object_to_json_string_ext(
+                                                 cfg, JSON_C_TO_STRING_PRETTY |
+                                                          JSON_C_TO_STRING_NOSLASHESCAPE))
+                : -ENOMEM;
+    if (r < 0) {
+        engine_error_errno(err, r, "Container %s: cannot write %s", spec->name, cfgpath);
+        goto fail;
+    }
+    r = ctr_save(ctr, err);
+    if (r < 0)
+        goto fail;
+    json_object_put(cfg);
+    free(cfgpath);
+    *ret_ctr = ctr;
+    return 0;
+fail:
+    json_object_put(cfg);
+    free(cfgpath);
+    ctr_free(ctr);
+    return r;
+}
+
+static int oci_restore(struct engine_drv *drv, const struct engine_spec *spec,
+                       struct engine_ctr **ret_ctr, struct engine_error *err)
+{
+    struct engine_ctr *ctr = ctr_new(drv, spec);
+    int r;
+
+    if (!ctr)
+        return engine_error_errno(err, ENOMEM, "Container %s", spec->name);
+    r = ctr_load(ctr, err);
+    if (r < 0) {
+        ctr_free(ctr);
+        return engine_error_wrap(err, "Container %s", spec->name);
+    }
+    *ret_ctr = ctr;
+    return 0;
+}
+
+static void oci_release(struct engine_ctr *ctr)
+{
+    ctr_free(ctr);
+}
+
+static pid_t read_pid_file(const struct engine_ctr *ctr)
+{
+    char *path = path_join(ctr->bundle, "container.pid"), *text = NULL;
+    long pid = 0;
+
+    if (path && read_all(-1, path, &text) == 0)
+        pid = strtol(text, NULL, 10);
+    free(text);
+    free(path);
+    return pid > 0 ? (pid_t)pid : 0;
+}
+
+static int oci_start(struct engine_ctr *ctr, const struct engine_stdio *io, pid_t *ret_pid,
+                     struct engine_error *err)
+{
+    char *pidfile = path_join(ctr->bundle, "container.pid");
+    const char *create[] = {"create", "--bundle", ctr->bundle, "--pid-file", pidfile, ctr->id,
+                            NULL};
+    const char *start[] = {"start", ctr->id, NULL};
+    const char *del[] = {"delete", "--force", ctr->id, NULL};
+    pid_t pid;
+    int r;
+
+    if (!pidfile)
+        return engine_error_errno(err, ENOMEM, "Start container %s", ctr->id);
+    (void)unlink(pidfile);
+    r = runtime_run(ctr, create, io, NULL, err);
+    free(pidfile);
+    if (r < 0)
+        return engine_error_wrap(err, "Start container %s", ctr->id);
+    pid = read_pid_file(ctr);
+    if (!pid) {
+        (void)runtime_run(ctr, del, NULL, NULL, NULL);
+        return engine_error_set(err, EIO, "Start container %s: %s create wrote no pid file",
+                                ctr->id, base_name(ctr->runtime));
+    }
+    r = runtime_run(ctr, start, NULL, NULL, err);
+    if (r < 0) {
+        (void)runtime_run(ctr, del, NULL, NULL, NULL);
+        return engine_error_wrap(err, "Start container %s", ctr->id);
+    }
+    *ret_pid = pid;
+    return 0;
+}
+
+static int oci_stats(struct engine_ctr *ctr, struct engine_stats *st, struct engine_error *err)
+{
+    const struct engine_host *h = ctr->drv->host;
+    struct engine_cgroup *cg;
+    char name[128];
+    int r;
+
+    snprintf(name, sizeof(name), "engine/%s", ctr->id);
+    r = h->cgroup_open(name, &cg, err);
+    if (r < 0)
+        return engine_error_wrap(err, "Stats of container %s", ctr->id);
+    r = h->cgroup_stats(cg, st, err);
+    h->cgroup_free(cg);
+    return r < 0 ? engine_error_wrap(err, "Stats of container %s", ctr->id) : 0;
+}
+
+static int parse_state(const char *text, struct engine_state *st, struct engine_error *err)
+{
+    struct json_object *o = json_tokener_parse(text), *v;
+    const char *status = "";
+
+    if (!o)
+        return engine_error_set(err, EINVAL, "Runtime state is not JSON");
+    if (json_object_object_get_ex(o, "status", &v))
+        status = json_object_get_string(v);
+    if (json_object_object_get_ex(o, "pid", &v))
+        st->pid = (pid_t)json_object_get_int(v);
+    if (!strcmp(status, "created"))
+        st->status = ENGINE_CTR_CREATED;
+    else if (!strcmp(status, "running"))
+        st->status = ENGINE_CTR_RUNNING;
+    else if (!strcmp(status, "paused") || !strcmp(status, "pausing"))
+        st->status = ENGINE_CTR_PAUSED;
+    else if (!strcmp(status, "stopped"))
+        st->status = ENGINE_CTR_EXITED;
+    else
+        st->status = ENGINE_CTR_UNKNOWN;
+    if (st->status == ENGINE_CTR_EXITED)
+        st->pid = 0;
+    snprintf(st->detail, sizeof(st->detail), "%s", status);
+    json_object_put(o);
+    return 0;
+}
+
+static int oci_state(struct engine_ctr *ctr, struct engine_state *st, struct engine_error *err)
+{
+    const char *args[] = {"state", ctr->id, NULL};
+    char *out = NULL;
+    int r;
+
+    r = runtime_run(ctr, args, NULL, &out, err);
+    if (r < 0) {
+        /* Never created (or deleted): not an error for a state query. */
+        if (!read_pid_file(ctr)) {
+            st->status = ENGINE_CTR_CREATED;
+            st->pid = 0;
+            snprintf(st->detail, sizeof(st->detail), "not created in %s",
+                     base_name(ctr->runtime));
+            engine_error_clear(err);
+            return 0;
+        }
+        return engine_error_wrap(err, "State of container %s", ctr->id);
+    }
+    r = parse_state(out, st, err);
+    free(out);
+    return r < 0 ? engine_error_wrap(err, "State of container %s", ctr->id) : 0;
+}
+
+static int oci_kill(struct engine_ctr *ctr, int sig, struct engine_error *err)
+{
+    char num[16];
+    const char *args[] = {"kill", "--all", ctr->id, num, NULL};
+
+    snprintf(num, sizeof(num), "%d", sig);
+    return runtime_run(ctr, args, NULL, NULL, err);
+}
+
+static bool ctr_running(const struct engine_ctr *ctr, pid_t pid)
+{
+    struct engine_state st = {.struct_size = sizeof(st)};
+
+    if (pid)
+        return pid_alive(pid);
+    return oci_state((struct engine_ctr *)ctr, &st, NULL) == 0 &&
+           (st.status == ENGINE_CTR_RUNNING || st.status == ENGINE_CTR_PAUSED);
+}
+
+static int oci_stop(struct engine_ctr *ctr, int sig, unsigned timeout_ms, struct engine_error *err)
+{
+    pid_t pid = read_pid_file(ctr);
+    unsigned waited = 0;
+
+    if (sig == 0)
+        sig = SIGTERM;
+    if (!ctr_running(ctr, pid))
+        return 0;
+    (void)oci_kill(ctr, sig, NULL);
+    while (waited < timeout_ms && ctr_running(ctr, pid)) {
+        sleep_ms(20);
+        waited += 20;
+    }
+    if (!ctr_running(ctr, pid))
+        return 0;
+    if (oci_kill(ctr, SIGKILL, err) < 0 && ctr_running(ctr, pid))
+        return engine_error_wrap(err, "Stop container %s", ctr->id);
+    for (int i = 0; i < 250 && ctr_running(ctr, pid); i++)
+        sleep_ms(20);
+    if (ctr_running(ctr, pid))
+        return engine_error_set(err, EBUSY, "Stop container %s: still running after SIGKILL",
+                                ctr->id);
+    return 0;
+}
+
+static int oci_pause(struct engine_ctr *ctr, struct engine_error *err)
+{
+    const char *args[] = {"pause", ctr->id, NULL};
+    int r = runtime_run(ctr, args, NULL, NULL, err);
+
+    return r < 0 ? engine_error_wrap(err, "Pause container %s", ctr->id) : 0;
+}
+
+static int oci_resume(struct engine_ctr *ctr, struct engine_error *err)
+{
+    const char *args[] = {"resume", ctr->id, NULL};
+    int r = runtime_run(ctr, args, NULL, NULL, err);
+
+    return r < 0 ? engine_error_wrap(err, "Resume container %s", ctr->id) : 0;
+}
+
+static int oci_exec(struct engine_ctr *ctr, char *const argv[], const struct engine_stdio *io,
+                    pid_t *ret_pid, struct engine_error *err)
+{
+    const char *args[28] = {"exec", ctr->id};
+    int fds[3] = {io->in, io->out, io->err};
+    size_t n = 2;
+    int r;
+
+    for (size_t i = 0; argv && argv[i]; i++) {
+        if (n >= sizeof(args) / sizeof(args[0]) - 1)
+            return engine_error_set(err, E2BIG, "Exec in container %s: too many arguments",
+                                    ctr->id);
+        args[n++] = argv[i];
+    }
+    args[n] = NULL;
+    r = runtime_spawn(ctr, args, fds, ret_pid, err);
+    return r < 0 ? engine_error_wrap(err, "Exec in container %s", ctr->id) : 0;
+}
+
+static void unlink_in(const char *dir, const char *name)
+{
+    char *p = path_join(dir, name);
+
+    if (p)
+        (void)unlink(p);
+    free(p);
+}
+
+static int oci_destroy(struct engine_ctr *ctr, struct engine_error *err)
+{
+    const struct engine_host *h = ctr->drv->host;
+    const char *del[] = {"delete", "--force", ctr->id, NULL};
+    struct engine_error derr = {0};
+    struct engine_cgroup *cg;
+    char name[128], *rtdir;
+    int r = 0;
+
+    if (runtime_run(ctr, del, NULL, NULL, &derr) < 0) {
+        /* Gone already is fine; anything else is reported once the rest is
+         * cleaned. */
+        rtdir = path_join(ctr->root, ctr->id);
+        if (rtdir && access(rtdir, F_OK) == 0)
+            r = engine_error_set(err, derr.code ? derr.code : EIO, "Destroy container %s: %s",
+                                 ctr->id, derr.msg);
+        free(rtdir);
+    }
+    /* The runtime removes its cgroup; make sure of it (and of tasks). */
+    snprintf(name, sizeof(name), "engine/%s", ctr->id);
+    if (h->cgroup_open(name, &cg, NULL) == 0) {
+        struct engine_error cerr = {0};
+
+        if (h->cgroup_destroy(cg, &cerr) < 0 && r == 0)
+            r = engine_error_set(err, cerr.code, "Destroy container %s: %s", ctr->id, cerr.msg);
+    }
+    unlink_in(ctr->bundle, "config.json");
+    unlink_in(ctr->bundle, "container.pid");
+    unlink_in(ctr->bundle, "runtime.log");
+    (void)rmdir(ctr->bundle);
+    unlink_in(ctr->state_dir, STATE_FILE);
+    ctr_free(ctr);
+    return r;
+}
+
+static const struct engine_driver oci_driver = {
+    .abi_major = ENGINE_DRIVER_ABI_MAJOR,
+    .abi_minor = ENGINE_DRIVER_ABI_MINOR,
+    .struct_size = sizeof(struct engine_driver),
+    .name = "oci",
+    .summary = "an OCI runtime binary (runtime = runc | crun | /path)",
+    .features = ENGINE_FEAT_PAUSE | ENGINE_FEAT_EXEC | ENGINE_FEAT_STATS_CPU |
+                ENGINE_FEAT_STATS_MEMORY | ENGINE_FEAT_STATS_PIDS | ENGINE_FEAT_STATS_IO |
+                ENGINE_FEAT_LIMIT_MEMORY | ENGINE_FEAT_LIMIT_CPU | ENGINE_FEAT_LIMIT_PIDS |
+                ENGINE_FEAT_LIMIT_CPUSET | ENGINE_FEAT_NS_PID | ENGINE_FEAT_NS_MOUNT |
+                ENGINE_FEAT_NS_NET | ENGINE_FEAT_NS_UTS | ENGINE_FEAT_NS_IPC |
+                ENGINE_FEAT_NS_CGROUP | ENGINE_FEAT_READONLY_ROOTFS | ENGINE_FEAT_OOM_REPORT |
+                ENGINE_FEAT_MOUNTS,
+    .options = oci_options,
+    .init = oci_init,
+    .fini = oci_fini,
+    .probe = oci_probe,
+    .create = oci_create,
+    .start = oci_start,
+    .stats = oci_stats,
+    .destroy = oci_destroy,
+    .restore = oci_restore,
+    .release = oci_release,
+    .stop = oci_stop,
+    .state = oci_state,
+    .pause = oci_pause,
+    .resume = oci_resume,
+    .exec = oci_exec,
+};
+
+ENGINE_DRIVER_EXPORT const struct engine_driver *engine_driver_entry(void);
+ENGINE_DRIVER_EXPORT const struct engine_driver *engine_driver_entry(void)
+{
+    return &oci_driver;
+}
