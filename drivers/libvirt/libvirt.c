@@ -1,0 +1,759 @@
+/* drivers/libvirt/libvirt.c - the libvirt driver: containers as libvirt-lxc
+ * domains, through libvirt's C API (option uri, default lxc:///system).
+ *
+ * create() defines a domain named engine-<12 hex of the id> (domain-xml.c builds
+ * its XML), so restore() in any process finds it with virDomainLookupByName().
+ * libvirtd may live in its own mount namespace (scripts/libvirtd-start.sh), so
+ * the rootfs the core mounted is bind-mounted below share_dir (default
+ * /run/engine-libvirt, a shared mount that propagates into libvirtd's
+ * namespace) and the domain's root is that bind mount.
+ *
+ * libvirt-lxc puts init's stdio on a console pty and does not report init's
+ * exit code, so the command runs under a small /bin/sh wrapper (domain-xml.h)
+ * that waits on a gate fifo until the console is attached and writes $? to an
+ * exit file in a per-container control dir. start() returns a helper child that
+ * copies the console to io->out and exits with that code. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
+
+#include <engine/driver.h>
+
+#include "domain-xml.h"
+
+#define DEFAULT_URI "lxc:///system"
+#define DEFAULT_SHARE_DIR "/run/engine-libvirt"
+#define DEFAULT_MEMORY_KIB (256 * 1024)
+/* The helper's exit code when it could not run the container at all. */
+#define START_FAILED_EXIT 125
+
+struct engine_drv {
+    const struct engine_host *host;
+    char *uri;
+    char *share_dir;
+};
+
+struct engine_ctr {
+    struct engine_drv *drv;
+    virConnectPtr conn;
+    virDomainPtr dom;
+    char *uri;
+    char name[32];     /* engine-<12 hex> */
+    char *rootfs;      /* the core's overlay mount */
+    char *dir;         /* <share_dir>/<name> */
+    char *root;        /* <dir>/root: bind mount of rootfs, the domain's / */
+    char *ctl;         /* <dir>/ctl: gate fifo and exit file, at /.engine inside */
+};
+
+static const char *const libvirt_options[] = {"uri", "share_dir", NULL};
+
+/* libvirt prints every error to stderr unless told otherwise: library code
+ * here never prints, errors travel in engine_error. */
+static void quiet_error_handler(void *data, virErrorPtr e)
+{
+    (void)data;
+    (void)e;
+}
+
+static const char *last_error(void)
+{
+    const char *m = virGetLastErrorMessage();
+
+    return m ? m : "unknown libvirt error";
+}
+
+static const char *opt_find(const struct engine_opt *v, size_t n, const char *key)
+{
+    const char *found = NULL;
+
+    for (size_t i = 0; i < n; i++)
+        if (v[i].key && strcmp(v[i].key, key) == 0)
+            found = v[i].value;
+    return found;
+}
+
+static int mkdir_p(const char *path, mode_t mode)
+{
+    char buf[PATH_MAX];
+    size_t n = strlen(path);
+
+    if (n == 0 || n >= sizeof(buf))
+        return -ENAMETOOLONG;
+    memcpy(buf, path, n + 1);
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+            return -errno;
+        *p = '/';
+    }
+    if (mkdir(buf, mode) < 0 && errno != EEXIST)
+        return -errno;
+    return 0;
+}
+
+static int rm_rf_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+    (void)st;
+    (void)ftw;
+    if (type == FTW_DP)
+        return rmdir(path) < 0 && errno != ENOENT ? -1 : 0;
+    return unlink(path) < 0 && errno != ENOENT ? -1 : 0;
+}
+
+/* FTW_MOUNT: never descend into a rootfs still mounted below. */
+static int rm_rf(const char *path)
+{
+    if (nftw(path, rm_rf_one, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) < 0)
+        return errno == ENOENT ? 0 : -errno;
+    return 0;
+}
+
+static bool is_mountpoint(const char *path)
+{
+    struct stat a, b;
+    char parent[PATH_MAX];
+
+    if (stat(path, &a) < 0)
+        return false;
+    snprintf(parent, sizeof(parent), "%s/..", path);
+    if (stat(parent, &b) < 0)
+        return false;
+    /* Same-fs binds keep st_dev: fall back to mountinfo for those. */
+    if (a.st_dev != b.st_dev)
+        return true;
+    FILE *f = fopen("/proc/self/mountinfo", "re");
+    char line[PATH_MAX + 512], mnt[PATH_MAX];
+    bool found = false;
+
+    if (!f)
+        return false;
+    while (!found && fgets(line, sizeof(line), f))
+        if (sscanf(line, "%*s %*s %*s %*s %4095s", mnt) == 1 && strcmp(mnt, path) == 0)
+            found = true;
+    fclose(f);
+    return found;
+}
+
+static void unmount_root(const char *root)
+{
+    while (is_mountpoint(root))
+        if (umount2(root, MNT_DETACH) < 0)
+            break;
+}
+
+static virConnectPtr conn_open(const char *uri, struct engine_error *err)
+{
+    virConnectPtr c = virConnectOpen(uri);
+
+    if (!c)
+        engine_error_set(err, ECONNREFUSED, "libvirtd not reachable at %s: %s", uri,
+                         last_error());
+    return c;
+}
+
+static int libvirt_init(const struct engine_host *host, const struct engine_opts *opts,
+                        struct engine_drv **ret_drv, struct engine_error *err)
+{
+    struct engine_drv *drv = calloc(1, sizeof(*drv));
+    const char *uri = opts ? opt_find(opts->v, opts->n, "uri") : NULL;
+    const char *share = opts ? opt_find(opts->v, opts->n, "share_dir") : NULL;
+
+    if (!drv)
+        return engine_error_errno(err, ENOMEM, "Initialise the libvirt driver");
+    if (share && share[0] != '/') {
+        free(drv);
+        return engine_error_set(err, EINVAL, "Option libvirt.share_dir must be an absolute "
+                                             "path, not '%s'", share);
+    }
+    drv->host = host;
+    drv->uri = strdup(uri ? uri : DEFAULT_URI);
+    drv->share_dir = strdup(share ? share : DEFAULT_SHARE_DIR);
+    if (!drv->uri || !drv->share_dir) {
+        free(drv->uri);
+        free(drv->share_dir);
+        free(drv);
+        return engine_error_errno(err, ENOMEM, "Initialise the libvirt driver");
+    }
+    virSetErrorFunc(NULL, quiet_error_handler);
+    *ret_drv = drv;
+    return 0;
+}
+
+static void libvirt_fini(struct engine_drv *drv)
+{
+    if (!drv)
+        return;
+    free(drv->uri);
+    free(drv->share_dir);
+    free(drv);
+}
+
+static int libvirt_probe(struct engine_drv *drv, struct engine_error *err)
+{
+    virConnectPtr c = conn_open(drv->uri, err);
+    const char *type;
+    int r;
+
+    if (!c)
+        return ENGINE_DECLINED;
+    type = virConnectGetType(c);
+    if (!type || strcasecmp(type, "LXC") != 0) {
+        engine_error_set(err, ENOTSUP, "%s is a %s connection, not libvirt-lxc", drv->uri,
+                         type ? type : "unknown");
+        virConnectClose(c);
+        return ENGINE_DECLINED;
+    }
+    virConnectClose(c);
+    r = mkdir_p(drv->share_dir, 0755);
+    if (r < 0) {
+        engine_error_errno(err, r, "Cannot create the libvirt share dir %s", drv->share_dir);
+        return ENGINE_DECLINED;
+    }
+    return 0;
+}
+
+static void ctr_free(struct engine_ctr *ctr)
+{
+    if (!ctr)
+        return;
+    if (ctr->dom)
+        virDomainFree(ctr->dom);
+    if (ctr->conn)
+        virConnectClose(ctr->conn);
+    free(ctr->uri);
+    free(ctr->rootfs);
+    free(ctr->dir);
+    free(ctr->root);
+    free(ctr->ctl);
+    free(ctr);
+}
+
+static int ctr_new(struct engine_drv *drv, const struct engine_spec *spec,
+                   struct engine_ctr **ret, struct engine_error *err)
+{
+    const char *uri = opt_find(spec->opts, spec->n_opts, "uri");
+    struct engine_ctr *ctr;
+
+    if (!spec->id || strlen(spec->id) < 12 || strchr(spec->id, '/'))
+        return engine_error_set(err, EINVAL, "Bad container id '%s'", spec->id ? spec->id : "");
+    ctr = calloc(1, sizeof(*ctr));
+    if (!ctr)
+        return engine_error_errno(err, ENOMEM, "Container '%s'", spec->name);
+    ctr->drv = drv;
+    snprintf(ctr->name, sizeof(ctr->name), "engine-%.12s", spec->id);
+    ctr->uri = strdup(uri ? uri : drv->uri);
+    ctr->rootfs = spec->rootfs ? strdup(spec->rootfs) : NULL;
+    if (!ctr->uri || !ctr->rootfs || asprintf(&ctr->dir, "%s/%s", drv->share_dir, ctr->name) < 0 ||
+        asprintf(&ctr->root, "%s/root", ctr->dir) < 0 ||
+        asprintf(&ctr->ctl, "%s/ctl", ctr->dir) < 0) {
+        ctr_free(ctr);
+        return engine_error_errno(err, ENOMEM, "Container '%s'", spec->name);
+    }
+    ctr->conn = conn_open(ctr->uri, err);
+    if (!ctr->conn) {
+        ctr_free(ctr);
+        return -ECONNREFUSED;
+    }
+    *ret = ctr;
+    return 0;
+}
+
+static uint64_t memory_kib_for(struct engine_ctr *ctr, const struct engine_limits *l)
+{
+    virNodeInfo ni;
+
+    if (l->memory_bytes > 0)
+        return ((uint64_t)l->memory_bytes + 1023) / 1024;
+    /* libvirt-lxc needs a <memory> and enforces it: "no limit" is the host's RAM. */
+    if (virNodeGetInfo(ctr->conn, &ni) == 0 && ni.memory > 0)
+        return ni.memory;
+    return DEFAULT_MEMORY_KIB;
+}
+
+static int libvirt_create(struct engine_drv *drv, const struct engine_spec *spec,
+                          struct engine_ctr **ret_ctr, struct engine_error *err)
+{
+    struct engine_ctr *ctr = NULL;
+    struct libvirt_xml_params p;
+    virDomainPtr existing;
+    char *xml = NULL;
+    int r;
+
+    if (spec->userns)
+        return engine_error_set(err, ENOTSUP, "Container '%s': the libvirt driver does not "
+                                              "support user namespaces yet", spec->name);
+    if (spec->limits.pids_max > 0)
+        return engine_error_set(err, ENOTSUP, "Container '%s': libvirt-lxc has no pids limit",
+                                spec->name);
+    r = ctr_new(drv, spec, &ctr, err);
+    if (r < 0)
+        return r;
+    existing = virDomainLookupByName(ctr->conn, ctr->name);
+    if (existing) {
+        virDomainFree(existing);
+        r = engine_error_set(err, EEXIST, "libvirt domain '%s' already exists", ctr->name);
+        goto fail;
+    }
+    if ((r = mkdir_p(ctr->root, 0755)) < 0 || (r = mkdir_p(ctr->ctl, 0755)) < 0) {
+        engine_error_errno(err, r, "Create %s for container '%s'", ctr->dir, spec->name);
+        goto fail;
+    }
+    /* The wrapper may run as spec->user and must still write its exit file. */
+    (void)chmod(ctr->ctl, 0777);
+    p = (struct libvirt_xml_params){
+        .name = ctr->name,
+        .root_source = ctr->root,
+        .control_dir = ctr->ctl,
+        .memory_kib = memory_kib_for(ctr, &spec->limits),
+        .wrap = true,
+    };
+    r = libvirt_domain_xml(spec, &p, &xml, err);
+    if (r < 0) {
+        engine_error_wrap(err, "Container '%s'", spec->name);
+        goto fail;
+    }
+    ctr->dom = virDomainDefineXML(ctr->conn, xml);
+    free(xml);
+    if (!ctr->dom) {
+        r = engine_error_set(err, EIO, "Define libvirt domain '%s': %s", ctr->name,
+                             last_error());
+        goto fail;
+    }
+    *ret_ctr = ctr;
+    return 0;
+fail:
+    (void)rm_rf(ctr->dir);
+    ctr_free(ctr);
+    return r;
+}
+
+static int libvirt_restore(struct engine_drv *drv, const struct engine_spec *spec,
+                           struct engine_ctr **ret_ctr, struct engine_error *err)
+{
+    struct engine_ctr *ctr = NULL;
+    int r;
+
+    r = ctr_new(drv, spec, &ctr, err);
+    if (r < 0)
+        return r;
+    ctr->dom = virDomainLookupByName(ctr->conn, ctr->name);
+    if (!ctr->dom) {
+        r = engine_error_set(err, ENOENT, "No libvirt domain '%s' for container '%s': %s",
+                             ctr->name, spec->name, last_error());
+        ctr_free(ctr);
+        return r;
+    }
+    *ret_ctr = ctr;
+    return 0;
+}
+
+static void libvirt_release(struct engine_ctr *ctr)
+{
+    ctr_free(ctr);
+}
+
+static void sleep_ms(unsigned ms)
+{
+    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
+
+    nanosleep(&ts, NULL);
+}
+
+static int write_all(int fd, const char *buf, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = write(fd, buf, n);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            return -errno;
+        }
+        buf += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+/* The console pty turns every "\n" into "\r\n" (ONLCR): undo exactly that,
+ * dropping one '\r' before each '\n'. *held carries a '\r' across reads. */
+static void copy_console(int out, const char *buf, size_t n, bool *held, bool *out_ok)
+{
+    char tmp[8192 + 1];
+    size_t o = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        if (*held) {
+            *held = false;
+            if (buf[i] != '\n')
+                tmp[o++] = '\r';
+        }
+        if (buf[i] == '\r')
+            *held = true;
+        else
+            tmp[o++] = buf[i];
+    }
+    if (*out_ok && write_all(out, tmp, o) < 0)
+        *out_ok = false; /* keep draining so the container never blocks on the pty */
+}
+
+/* Open the gate once the wrapper reads it; give up if the domain died. */
+static void open_gate(virDomainPtr dom, const char *gate)
+{
+    for (;;) {
+        int fd = open(gate, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+        if (fd >= 0) {
+            (void)write_all(fd, "\n", 1);
+            close(fd);
+            return;
+        }
+        if (errno != ENXIO && errno != EINTR)
+            return;
+        if (virDomainIsActive(dom) != 1)
+            return;
+        sleep_ms(1);
+    }
+}
+
+static int read_exit_file(const char *path)
+{
+    char buf[32] = "";
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    ssize_t n;
+
+    if (fd < 0)
+        return -1;
+    n = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    if (n <= 0)
+        return -1;
+    buf[n] = '\0';
+    return atoi(buf) & 0xff;
+}
+
+/* The start helper: console -> io->out until the domain stops, then exit with
+ * the command's code. A fresh connection: libvirt's is not to be shared across
+ * fork. */
+static __attribute__((noreturn)) void start_helper(struct engine_ctr *ctr,
+                                                    const struct engine_stdio *io)
+{
+    char gate[PATH_MAX], exitf[PATH_MAX], buf[8192];
+    bool held = false, out_ok = true;
+    virConnectPtr conn;
+    virDomainPtr dom;
+    virStreamPtr st;
+    int n, code;
+
+    signal(SIGPIPE, SIG_IGN);
+    if (io->out >= 0 && io->out != 1)
+        (void)dup2(io->out, 1);
+    if (io->err >= 0 && io->err != 2)
+        (void)dup2(io->err, 2);
+    snprintf(gate, sizeof(gate), "%s/gate", ctr->ctl);
+    snprintf(exitf, sizeof(exitf), "%s/exit", ctr->ctl);
+    conn = virConnectOpen(ctr->uri);
+    dom = conn ? virDomainLookupByName(conn, ctr->name) : NULL;
+    st = conn ? virStreamNew(conn, 0) : NULL;
+    if (!dom || !st || virDomainOpenConsole(dom, NULL, st, 0) < 0) {
+        dprintf(2, "engine: Attach the console of libvirt domain '%s': %s\n", ctr->name,
+                last_error());
+        if (dom)
+            (void)virDomainDestroy(dom);
+        unmount_root(ctr->root);
+        _exit(START_FAILED_EXIT);
+    }
+    open_gate(dom, gate);
+    while ((n = virStreamRecv(st, buf, sizeof(buf))) > 0)
+        copy_console(1, buf, (size_t)n, &held, &out_ok);
+    if (held && out_ok)
+        (void)write_all(1, "\r", 1);
+    if (n == 0)
+        (void)virStreamFinish(st);
+    else
+        (void)virStreamAbort(st);
+    virStreamFree(st);
+    while (virDomainIsActive(dom) == 1)
+        sleep_ms(10);
+    code = read_exit_file(exitf);
+    /* No exit file: the wrapper itself was killed (virDomainDestroy sends SIGKILL). */
+    if (code < 0)
+        code = 128 + SIGKILL;
+    (void)unlink(gate);
+    unmount_root(ctr->root);
+    virDomainFree(dom);
+    virConnectClose(conn);
+    _exit(code);
+}
+
+static int libvirt_start(struct engine_ctr *ctr, const struct engine_stdio *io, pid_t *ret_pid,
+                         struct engine_error *err)
+{
+    char gate[PATH_MAX], exitf[PATH_MAX];
+    pid_t pid;
+    int r;
+
+    if (virDomainIsActive(ctr->dom) == 1)
+        return engine_error_set(err, EBUSY, "libvirt domain '%s' is already running",
+                                ctr->name);
+    snprintf(gate, sizeof(gate), "%s/gate", ctr->ctl);
+    snprintf(exitf, sizeof(exitf), "%s/exit", ctr->ctl);
+    (void)unlink(exitf);
+    (void)unlink(gate);
+    if ((r = mkdir_p(ctr->root, 0755)) < 0 || (r = mkdir_p(ctr->ctl, 0777)) < 0)
+        return engine_error_errno(err, r, "Create %s for libvirt domain '%s'", ctr->dir,
+                                  ctr->name);
+    if (mkfifo(gate, 0666) < 0)
+        return engine_error_errno(err, errno, "Create %s for libvirt domain '%s'", gate,
+                                  ctr->name);
+    (void)chmod(gate, 0666);
+    /* A fresh bind each start: the core may have remounted the rootfs. */
+    unmount_root(ctr->root);
+    if (mount(ctr->rootfs, ctr->root, NULL, MS_BIND | MS_REC, NULL) < 0)
+        return engine_error_errno(err, errno, "Bind %s to %s for libvirt domain '%s'",
+                                  ctr->rootfs, ctr->root, ctr->name);
+    if (virDomainCreate(ctr->dom) < 0) {
+        r = engine_error_set(err, EIO, "Start libvirt domain '%s': %s", ctr->name,
+                             last_error());
+        unmount_root(ctr->root);
+        return r;
+    }
+    pid = fork();
+    if (pid < 0) {
+        r = engine_error_errno(err, errno, "Start libvirt domain '%s': fork", ctr->name);
+        (void)virDomainDestroy(ctr->dom);
+        unmount_root(ctr->root);
+        return r;
+    }
+    if (pid == 0)
+        start_helper(ctr, io);
+    *ret_pid = pid;
+    return 0;
+}
+
+/* Host pid of the domain's init: the child of its libvirt_lxc controller. */
+static pid_t domain_init_pid(struct engine_ctr *ctr)
+{
+    char path[PATH_MAX], buf[64] = "";
+    FILE *f;
+    long ctl = 0, init = 0;
+
+    snprintf(path, sizeof(path), "/run/libvirt/lxc/%s.pid", ctr->name);
+    f = fopen(path, "re");
+    if (!f)
+        return 0;
+    if (fscanf(f, "%ld", &ctl) != 1)
+        ctl = 0;
+    fclose(f);
+    if (ctl <= 0)
+        return 0;
+    snprintf(path, sizeof(path), "/proc/%ld/task/%ld/children", ctl, ctl);
+    f = fopen(path, "re");
+    if (!f)
+        return 0;
+    if (!fgets(buf, sizeof(buf), f) || sscanf(buf, "%ld", &init) != 1)
+        init = 0;
+    fclose(f);
+    return (pid_t)init;
+}
+
+/* Signal the command (the wrapper's children); true when one was signalled. */
+static bool signal_command(struct engine_ctr *ctr, int sig)
+{
+    char path[64], buf[4096];
+    pid_t init = domain_init_pid(ctr);
+    bool any = false;
+    FILE *f;
+
+    if (init <= 0)
+        return false;
+    snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)init, (int)init);
+    f = fopen(path, "re");
+    if (!f)
+        return false;
+    if (fgets(buf, sizeof(buf), f)) {
+        char *p = buf, *end;
+        for (long c; (c = strtol(p, &end, 10)) > 0 && end != p; p = end)
+            if (kill((pid_t)c, sig) == 0)
+                any = true;
+    }
+    fclose(f);
+    return any;
+}
+
+static bool wait_inactive(virDomainPtr dom, unsigned timeout_ms)
+{
+    for (unsigned waited = 0; virDomainIsActive(dom) == 1; waited += 10) {
+        if (waited >= timeout_ms)
+            return false;
+        sleep_ms(10);
+    }
+    return true;
+}
+
+static int libvirt_stop(struct engine_ctr *ctr, int sig, unsigned timeout_ms,
+                        struct engine_error *err)
+{
+    if (virDomainIsActive(ctr->dom) != 1)
+        return 0;
+    if (sig != SIGKILL) {
+        /* The wrapper shell is pid 1 and ignores SIGTERM, so the signal goes
+         * to the command itself; libvirt's shutdown is the fallback. */
+        if (!signal_command(ctr, sig))
+            (void)virDomainShutdownFlags(ctr->dom, VIR_DOMAIN_SHUTDOWN_SIGNAL);
+        if (wait_inactive(ctr->dom, timeout_ms))
+            return 0;
+    }
+    if (virDomainDestroy(ctr->dom) < 0 && virDomainIsActive(ctr->dom) == 1)
+        return engine_error_set(err, EIO, "Destroy libvirt domain '%s': %s", ctr->name,
+                                last_error());
+    return 0;
+}
+
+static int libvirt_state(struct engine_ctr *ctr, struct engine_state *st,
+                         struct engine_error *err)
+{
+    int state = 0, reason = 0;
+
+    if (virDomainGetState(ctr->dom, &state, &reason, 0) < 0)
+        return engine_error_set(err, EIO, "State of libvirt domain '%s': %s", ctr->name,
+                                last_error());
+    switch (state) {
+    case VIR_DOMAIN_RUNNING:
+    case VIR_DOMAIN_BLOCKED:
+        st->status = ENGINE_CTR_RUNNING;
+        snprintf(st->detail, sizeof(st->detail), "running");
+        break;
+    case VIR_DOMAIN_PAUSED:
+        st->status = ENGINE_CTR_PAUSED;
+        snprintf(st->detail, sizeof(st->detail), "paused");
+        break;
+    case VIR_DOMAIN_SHUTDOWN:
+        st->status = ENGINE_CTR_RUNNING;
+        snprintf(st->detail, sizeof(st->detail), "shutting down");
+        break;
+    case VIR_DOMAIN_SHUTOFF:
+    case VIR_DOMAIN_CRASHED:
+        st->status = ENGINE_CTR_EXITED;
+        snprintf(st->detail, sizeof(st->detail), "shut off");
+        break;
+    default:
+        st->status = ENGINE_CTR_UNKNOWN;
+        snprintf(st->detail, sizeof(st->detail), "libvirt state %d", state);
+    }
+    st->pid = st->status == ENGINE_CTR_RUNNING || st->status == ENGINE_CTR_PAUSED
+                  ? domain_init_pid(ctr)
+                  : 0;
+    return 0;
+}
+
+static int libvirt_stats(struct engine_ctr *ctr, struct engine_stats *st,
+                         struct engine_error *err)
+{
+    virDomainMemoryStatStruct ms[VIR_DOMAIN_MEMORY_STAT_NR];
+    virDomainInfo info;
+    int n;
+
+    if (virDomainGetInfo(ctr->dom, &info) < 0)
+        return engine_error_set(err, EIO, "Stats of libvirt domain '%s': %s", ctr->name,
+                                last_error());
+    if (info.state == VIR_DOMAIN_SHUTOFF)
+        return engine_error_set(err, ESRCH, "libvirt domain '%s' is not running", ctr->name);
+    engine_stats_set(st, ENGINE_STAT_CPU_NS, info.cpuTime, ENGINE_SRC_LIBVIRT);
+    engine_stats_set(st, ENGINE_STAT_MEM_CURRENT, (uint64_t)info.memory * 1024,
+                     ENGINE_SRC_LIBVIRT);
+    /* maxMem is the <memory> libvirt enforces (the host's RAM when none was asked). */
+    engine_stats_set(st, ENGINE_STAT_MEM_LIMIT, (uint64_t)info.maxMem * 1024,
+                     ENGINE_SRC_LIBVIRT);
+    n = virDomainMemoryStats(ctr->dom, ms, VIR_DOMAIN_MEMORY_STAT_NR, 0);
+    for (int i = 0; i < n; i++)
+        if (ms[i].tag == VIR_DOMAIN_MEMORY_STAT_RSS)
+            engine_stats_set(st, ENGINE_STAT_MEM_CURRENT, ms[i].val * 1024,
+                             ENGINE_SRC_LIBVIRT);
+    return 0;
+}
+
+static int libvirt_pause(struct engine_ctr *ctr, struct engine_error *err)
+{
+    if (virDomainSuspend(ctr->dom) < 0)
+        return engine_error_set(err, EIO, "Suspend libvirt domain '%s': %s", ctr->name,
+                                last_error());
+    return 0;
+}
+
+static int libvirt_resume(struct engine_ctr *ctr, struct engine_error *err)
+{
+    if (virDomainResume(ctr->dom) < 0)
+        return engine_error_set(err, EIO, "Resume libvirt domain '%s': %s", ctr->name,
+                                last_error());
+    return 0;
+}
+
+static int libvirt_destroy(struct engine_ctr *ctr, struct engine_error *err)
+{
+    int r = 0;
+
+    if (virDomainIsActive(ctr->dom) == 1 && virDomainDestroy(ctr->dom) < 0 &&
+        virDomainIsActive(ctr->dom) == 1)
+        r = engine_error_set(err, EIO, "Destroy libvirt domain '%s': %s", ctr->name,
+                             last_error());
+    if (r == 0 && virDomainUndefine(ctr->dom) < 0)
+        r = engine_error_set(err, EIO, "Undefine libvirt domain '%s': %s", ctr->name,
+                             last_error());
+    unmount_root(ctr->root);
+    if (r == 0 && !is_mountpoint(ctr->root)) {
+        r = rm_rf(ctr->dir);
+        if (r < 0)
+            engine_error_errno(err, r, "Remove %s", ctr->dir);
+    }
+    ctr_free(ctr);
+    return r;
+}
+
+static const struct engine_driver libvirt_driver = {
+    .abi_major = ENGINE_DRIVER_ABI_MAJOR,
+    .abi_minor = ENGINE_DRIVER_ABI_MINOR,
+    .struct_size = sizeof(struct engine_driver),
+    .name = "libvirt",
+    .summary = "libvirt-lxc domains through libvirtd (uri, default lxc:///system)",
+    .features = ENGINE_FEAT_PAUSE | ENGINE_FEAT_STATS_CPU | ENGINE_FEAT_STATS_MEMORY |
+                ENGINE_FEAT_LIMIT_MEMORY | ENGINE_FEAT_LIMIT_CPU | ENGINE_FEAT_LIMIT_CPUSET |
+                ENGINE_FEAT_NS_PID | ENGINE_FEAT_NS_MOUNT | ENGINE_FEAT_NS_NET |
+                ENGINE_FEAT_NS_UTS | ENGINE_FEAT_NS_IPC | ENGINE_FEAT_READONLY_ROOTFS |
+                ENGINE_FEAT_MOUNTS,
+    .options = libvirt_options,
+    .init = libvirt_init,
+    .fini = libvirt_fini,
+    .probe = libvirt_probe,
+    .create = libvirt_create,
+    .start = libvirt_start,
+    .stats = libvirt_stats,
+    .destroy = libvirt_destroy,
+    .restore = libvirt_restore,
+    .release = libvirt_release,
+    .stop = libvirt_stop,
+    .state = libvirt_state,
+    .pause = libvirt_pause,
+    .resume = libvirt_resume,
+};
+
+ENGINE_DRIVER_EXPORT const struct engine_driver *engine_driver_entry(void);
+ENGINE_DRIVER_EXPORT const struct engine_driver *engine_driver_entry(void)
+{
+    return &libvirt_driver;
+}
