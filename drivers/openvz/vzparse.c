@@ -151,7 +151,9 @@ int vz_parse_status(const char *text, struct vz_status *ret, struct engine_error
     n = tokenize(copy, tok, MAX_TOKENS);
     if (n < 5 || (strcmp(tok[0], "CTID") && strcmp(tok[0], "VEID"))) {
         free(copy);
-        return engine_error_set(err, EINVAL, "Unexpected vzctl status output '%.100s'", text);
+        return engine_error_set(err, EINVAL, "Unexpected vzctl status output '%.*s'",
+                                (int)(strcspn(text, "\n") < 100 ? strcspn(text, "\n") : 100),
+                                text);
     }
     s.exists = !strcmp(tok[2], "exist");
     s.mounted = !strcmp(tok[3], "mounted");
