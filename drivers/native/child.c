@@ -221,14 +221,49 @@ __attribute__((noreturn)) static void exec_cmd(char *const argv[], char **env)
     _exit(126);
 }
 
-void native_child(const struct engine_ctr *c, const struct engine_stdio *io, int sync_fd,
-                  int err_fd)
+/* The last steps, shared by the container's init and by exec: identity,
+ * working directory, stdio, capabilities, environment, exec. */
+void native_exec_common(const struct engine_ctr *c, const struct engine_stdio *io,
+                        char *const argv[], int err_fd)
 {
     struct engine_error e = {0};
     uid_t uid = 0;
     gid_t gid = 0;
-    char go;
     char **env;
+
+    if (c->user && *c->user && parse_user(c->user, &uid, &gid, &e) < 0)
+        child_fail(err_fd, &e);
+    if (chdir(c->cwd && *c->cwd ? c->cwd : "/") < 0) {
+        engine_error_errno(&e, errno, "chdir %s", c->cwd);
+        child_fail(err_fd, &e);
+    }
+    (void)setsid();
+    umask(022);
+    if (setup_stdio(io, &e) < 0 || native_caps_apply(&e) < 0 || set_identity(uid, gid, &e) < 0)
+        child_fail(err_fd, &e);
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+        engine_error_errno(&e, errno, "no_new_privs");
+        child_fail(err_fd, &e);
+    }
+    env = build_env(c, uid);
+    if (!env) {
+        engine_error_errno(&e, ENOMEM, "environment");
+        child_fail(err_fd, &e);
+    }
+    /* err_fd stays open (it is close-on-exec): EOF tells the parent exec happened. */
+    if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
+        for (int fd = 3; fd < 1024; fd++)
+            if (fd != err_fd)
+                (void)close(fd);
+    }
+    exec_cmd(argv, env);
+}
+
+void native_child(const struct engine_ctr *c, const struct engine_stdio *io, int sync_fd,
+                  int err_fd)
+{
+    struct engine_error e = {0};
+    char go;
 
     /* Wait until the parent put us in the cgroup (and wrote the id maps). */
     if (read(sync_fd, &go, 1) != 1)
@@ -249,30 +284,5 @@ void native_child(const struct engine_ctr *c, const struct engine_stdio *io, int
     if (native_mounts_prepare(c, &e) < 0 || native_mounts_pivot(c, &e) < 0 ||
         native_mounts_finish(c, &e) < 0)
         child_fail(err_fd, &e);
-    if (c->user && *c->user && parse_user(c->user, &uid, &gid, &e) < 0)
-        child_fail(err_fd, &e);
-    if (chdir(c->cwd && *c->cwd ? c->cwd : "/") < 0) {
-        engine_error_errno(&e, errno, "chdir %s", c->cwd);
-        child_fail(err_fd, &e);
-    }
-    (void)setsid();
-    umask(022);
-    if (setup_stdio(io, &e) < 0 || native_caps_apply(&e) < 0 || set_identity(uid, gid, &e) < 0)
-        child_fail(err_fd, &e);
-    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
-        engine_error_errno(&e, errno, "no_new_privs");
-        child_fail(err_fd, &e);
-    }
-    env = build_env(c, uid);
-    if (!env) {
-        engine_error_errno(&e, ENOMEM, "environment");
-        child_fail(err_fd, &e);
-    }
-    /* err_fd stays open (it is close-on-exec) so start() learns exec happened. */
-    if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
-        for (int fd = 3; fd < 1024; fd++)
-            if (fd != err_fd)
-                (void)close(fd);
-    }
-    exec_cmd(c->argv, env);
+    native_exec_common(c, io, c->argv, err_fd);
 }

@@ -545,6 +545,119 @@ static int native_resume(struct engine_ctr *c, struct engine_error *err)
     return c->host->cgroup_freeze(c->cg, 0, err);
 }
 
+/* Namespaces exec enters, user first (it grants the rights for the rest),
+ * mnt last (it changes what /proc/<pid> paths mean). */
+static const char *const exec_ns[] = {"user", "cgroup", "ipc", "uts", "net", "pid", "mnt"};
+
+/* The helper: join the cgroup and namespaces of the init, then clone the
+ * command as a sibling (CLONE_PARENT), so exec's caller is its parent and the
+ * command is inside the pid namespace. Reports the pid on res_fd. */
+__attribute__((noreturn)) static void exec_helper(const struct engine_ctr *c, char *const argv[],
+                                                  const struct engine_stdio *io, int res_fd,
+                                                  int err_fd)
+{
+    int fds[sizeof(exec_ns) / sizeof(exec_ns[0])];
+    struct engine_error e = {0};
+    pid_t pid;
+    ssize_t w;
+
+    for (size_t i = 0; i < sizeof(exec_ns) / sizeof(exec_ns[0]); i++) {
+        char mine[64], theirs[64];
+        struct stat a, b;
+
+        snprintf(mine, sizeof(mine), "/proc/self/ns/%s", exec_ns[i]);
+        snprintf(theirs, sizeof(theirs), "/proc/%d/ns/%s", (int)c->pid, exec_ns[i]);
+        fds[i] = -1;
+        if (stat(mine, &a) == 0 && stat(theirs, &b) == 0 && a.st_ino == b.st_ino &&
+            a.st_dev == b.st_dev)
+            continue; /* shared with the host (network_host, no userns) */
+        fds[i] = open(theirs, O_RDONLY | O_CLOEXEC);
+        if (fds[i] < 0) {
+            engine_error_errno(&e, errno, "open %s", theirs);
+            goto fail;
+        }
+    }
+    if (c->host->cgroup_attach(c->cg, getpid(), &e) < 0)
+        goto fail;
+    for (size_t i = 0; i < sizeof(exec_ns) / sizeof(exec_ns[0]); i++) {
+        if (fds[i] >= 0 && setns(fds[i], 0) < 0) {
+            engine_error_errno(&e, errno, "setns %s", exec_ns[i]);
+            goto fail;
+        }
+    }
+    pid = (pid_t)syscall(SYS_clone, CLONE_PARENT | SIGCHLD, NULL, NULL, NULL, NULL);
+    if (pid < 0) {
+        engine_error_errno(&e, errno, "clone");
+        goto fail;
+    }
+    if (pid == 0) {
+        (void)close(res_fd);
+        native_exec_common(c, io, argv, err_fd);
+    }
+    w = write(res_fd, &pid, sizeof(pid));
+    _exit(w == sizeof(pid) ? 0 : 1);
+fail:
+    w = write(err_fd, &e, sizeof(e));
+    (void)w;
+    _exit(1);
+}
+
+static int native_exec(struct engine_ctr *c, char *const argv[], const struct engine_stdio *io,
+                       pid_t *ret_pid, struct engine_error *err)
+{
+    int res[2] = {-1, -1}, errp[2] = {-1, -1};
+    struct engine_error child_err = {0};
+    pid_t helper, pid = 0;
+    ssize_t n;
+    int r = 0;
+
+    if (!argv || !argv[0])
+        return engine_error_set(err, EINVAL, "Exec in container %s: no command", c->name);
+    if (!c->cg || !pid_in_cgroup(c, c->pid))
+        return engine_error_set(err, ESRCH, "Exec in container %s: it is not running", c->name);
+    if (pipe2(res, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
+        r = engine_error_errno(err, errno, "Exec in container %s: pipe", c->name);
+        goto out;
+    }
+    helper = fork();
+    if (helper < 0) {
+        r = engine_error_errno(err, errno, "Exec in container %s: fork", c->name);
+        goto out;
+    }
+    if (helper == 0) {
+        (void)close(res[0]);
+        (void)close(errp[0]);
+        exec_helper(c, argv, io, res[1], errp[1]);
+    }
+    (void)close(res[1]);
+    (void)close(errp[1]);
+    res[1] = errp[1] = -1;
+    do
+        n = read(res[0], &pid, sizeof(pid));
+    while (n < 0 && errno == EINTR);
+    (void)waitpid(helper, NULL, 0);
+    if (read_child_error(errp[0], &child_err) < 0) {
+        r = engine_error_set(err, child_err.code, "Exec in container %s: %s", c->name,
+                             child_err.msg);
+        if (n == sizeof(pid) && pid > 0)
+            (void)waitpid(pid, NULL, 0);
+        goto out;
+    }
+    if (n != sizeof(pid) || pid <= 0) {
+        r = engine_error_set(err, EIO, "Exec in container %s: the helper failed", c->name);
+        goto out;
+    }
+    *ret_pid = pid;
+out:
+    for (int i = 0; i < 2; i++) {
+        if (res[i] >= 0)
+            (void)close(res[i]);
+        if (errp[i] >= 0)
+            (void)close(errp[i]);
+    }
+    return r;
+}
+
 static int native_destroy(struct engine_ctr *c, struct engine_error *err)
 {
     char path[4096];
@@ -572,7 +685,7 @@ static const struct engine_driver native_driver = {
     .struct_size = sizeof(struct engine_driver),
     .name = "native",
     .summary = "engine's own runtime: namespaces, cgroups and pivot_root",
-    .features = ENGINE_FEAT_PAUSE | ENGINE_FEAT_STATS_CPU | ENGINE_FEAT_STATS_MEMORY |
+    .features = ENGINE_FEAT_PAUSE | ENGINE_FEAT_EXEC | ENGINE_FEAT_STATS_CPU | ENGINE_FEAT_STATS_MEMORY |
                 ENGINE_FEAT_STATS_PIDS | ENGINE_FEAT_STATS_IO | ENGINE_FEAT_LIMIT_MEMORY |
                 ENGINE_FEAT_LIMIT_CPU | ENGINE_FEAT_LIMIT_PIDS | ENGINE_FEAT_LIMIT_CPUSET |
                 ENGINE_FEAT_NS_PID | ENGINE_FEAT_NS_MOUNT | ENGINE_FEAT_NS_NET |
@@ -592,6 +705,7 @@ static const struct engine_driver native_driver = {
     .state = native_state,
     .pause = native_pause,
     .resume = native_resume,
+    .exec = native_exec,
 };
 
 ENGINE_DRIVER_EXPORT const struct engine_driver *engine_driver_entry(void);

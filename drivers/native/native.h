@@ -36,6 +36,11 @@ __attribute__((noreturn)) void native_child(const struct engine_ctr *c,
                                             const struct engine_stdio *io, int sync_fd,
                                             int err_fd);
 
+/* child.c: from the identity to exec, for init and exec alike; never returns. */
+__attribute__((noreturn)) void native_exec_common(const struct engine_ctr *c,
+                                                  const struct engine_stdio *io,
+                                                  char *const argv[], int err_fd);
+
 /* mounts.c, run in the child's mount namespace. */
 int native_mounts_prepare(const struct engine_ctr *c, struct engine_error *err);
 int native_mounts_pivot(const struct engine_ctr *c, struct engine_error *err);
