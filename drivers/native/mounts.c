@@ -10,11 +10,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <stdint.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "native.h"
@@ -190,8 +193,19 @@ static int mount_sys(const struct engine_ctr *c, struct engine_error *err)
         return 0;
     /* sysfs needs a network namespace of our own (host network, or a user
      * namespace sharing the host's): bind the host's read-only instead. */
-    if (do_mount("/sys", p, NULL, MS_BIND | MS_REC, NULL, err) < 0)
-        return engine_error_wrap(err, "sysfs");
+    if (mount("/sys", p, NULL, MS_BIND, NULL) < 0) {
+        char cg[PATH_MAX + 16];
+
+        /* A user namespace may only take /sys with its (locked) submounts:
+         * hide the host's cgroup trees under an empty read-only tmpfs. */
+        if (do_mount("/sys", p, NULL, MS_BIND | MS_REC, NULL, err) < 0)
+            return engine_error_wrap(err, "sysfs");
+        snprintf(cg, sizeof(cg), "%s/fs/cgroup", p);
+        if (access(cg, F_OK) == 0 &&
+            do_mount("tmpfs", cg, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                     "size=0", err) < 0)
+            return engine_error_wrap(err, "sysfs");
+    }
     return remount_ro(p, 0, err);
 }
 
@@ -346,6 +360,201 @@ int native_mounts_finish(const struct engine_ctr *c, struct engine_error *err)
         r = remount_ro("/", 0, err);
         if (r < 0)
             return engine_error_wrap(err, "read-only root");
+    }
+    return 0;
+}
+
+/* The layers of the overlay mounted at rootfs, from mountinfo. */
+static int overlay_layers(const char *rootfs, char *lower, size_t llen, char *upper, char *work,
+                          size_t len)
+{
+    FILE *f = fopen("/proc/self/mountinfo", "re");
+    char line[8192];
+    int r = -ENOENT;
+
+    if (!f)
+        return -errno;
+    while (fgets(line, sizeof(line), f)) {
+        char mnt[PATH_MAX], type[64], opts[4096];
+        const char *sep = strstr(line, " - ");
+
+        if (!sep || sscanf(line, "%*s %*s %*s %*s %4095s", mnt) != 1 ||
+            sscanf(sep + 3, "%63s %*s %4095s", type, opts) != 2)
+            continue;
+        if (strcmp(mnt, rootfs) != 0 || strcmp(type, "overlay") != 0)
+            continue;
+        lower[0] = upper[0] = work[0] = '\0';
+        for (char *save = NULL, *o = strtok_r(opts, ",", &save); o;
+             o = strtok_r(NULL, ",", &save)) {
+            if (strncmp(o, "lowerdir=", 9) == 0)
+                snprintf(lower, llen, "%s", o + 9);
+            else if (strncmp(o, "upperdir=", 9) == 0)
+                snprintf(upper, len, "%s", o + 9);
+            else if (strncmp(o, "workdir=", 8) == 0)
+                snprintf(work, len, "%s", o + 8);
+        }
+        r = lower[0] && upper[0] && work[0] ? 0 : -EINVAL;
+    }
+    fclose(f);
+    return r;
+}
+
+/* A detached copy of dir, idmapped to the user namespace userns. */
+static int idmapped_tree(const char *dir, int userns, struct engine_error *err)
+{
+    struct mount_attr attr = {.attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t)userns};
+    int tree = open_tree(AT_FDCWD, dir, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+
+    if (tree < 0)
+        return engine_error_errno(err, errno, "open_tree %s", dir);
+    if (mount_setattr(tree, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0) {
+        (void)close(tree);
+        return engine_error_errno(err, errno, "idmap %s", dir);
+    }
+    return tree;
+}
+
+/* Attach a detached tree at dir/name (dir is a scratch tmpfs). */
+static int attach_tree(int tree, const char *dir, const char *name, char *ret, size_t len,
+                       struct engine_error *err)
+{
+    snprintf(ret, len, "%s/%s", dir, name);
+    if (mkdir(ret, 0700) < 0 && errno != EEXIST)
+        return engine_error_errno(err, errno, "mkdir %s", ret);
+    if (move_mount(tree, "", AT_FDCWD, ret, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+        return engine_error_errno(err, errno, "move_mount %s", ret);
+    (void)close(tree);
+    return 0;
+}
+
+/* Overlayfs itself cannot be idmapped, its layers can (Linux 5.19+): build a
+ * second overlay of the same layers, each an idmapped copy, over the rootfs
+ * inside the child's mount namespace only. The copies are attached on a
+ * scratch tmpfs over the state dir there (the host sees none of it), and the
+ * overlay is mounted as the container's root from inside its user namespace,
+ * because overlay copies up with the mounter's credentials. */
+__attribute__((noreturn)) static void idmap_helper(const struct engine_ctr *c, pid_t child,
+                                                   int err_fd)
+{
+    static char lower[16384], opts[24576];
+    char upper[PATH_MAX], work[PATH_MAX], parent[PATH_MAX], p[PATH_MAX + 32], name[32];
+    struct engine_error e = {0};
+    const char *up_name, *work_name, *scratch = c->state_dir;
+    int userns, mntns, top, n = 0, fd_top = -1, fd_root = -1;
+    int trees[64];
+    char target[64];
+    size_t used;
+    ssize_t w;
+
+    if (!scratch || overlay_layers(c->rootfs, lower, sizeof(lower), upper, work,
+                                   sizeof(upper)) < 0) {
+        engine_error_set(&e, EINVAL, "%s is not an overlay mount: cannot map its owner",
+                         c->rootfs);
+        goto fail;
+    }
+    /* upperdir and workdir must sit on one mount: map their common parent. */
+    snprintf(parent, sizeof(parent), "%s", upper);
+    up_name = strrchr(upper, '/');
+    work_name = strrchr(work, '/');
+    if (!up_name || !work_name || up_name - upper != work_name - work ||
+        strncmp(upper, work, (size_t)(up_name - upper)) != 0) {
+        engine_error_set(&e, EINVAL, "upperdir and workdir of %s are not siblings", c->rootfs);
+        goto fail;
+    }
+    parent[up_name - upper] = '\0';
+    snprintf(p, sizeof(p), "/proc/%d/ns/user", (int)child);
+    userns = open(p, O_RDONLY | O_CLOEXEC);
+    snprintf(p, sizeof(p), "/proc/%d/ns/mnt", (int)child);
+    mntns = open(p, O_RDONLY | O_CLOEXEC);
+    if (userns < 0 || mntns < 0) {
+        engine_error_errno(&e, errno, "open /proc/%d/ns", (int)child);
+        goto fail;
+    }
+    top = idmapped_tree(parent[0] ? parent : "/", userns, &e);
+    if (top < 0)
+        goto fail;
+    for (char *save = NULL, *l = strtok_r(lower, ":", &save); l && n < 64;
+         l = strtok_r(NULL, ":", &save)) {
+        trees[n] = idmapped_tree(l, userns, &e);
+        if (trees[n++] < 0)
+            goto fail;
+    }
+    if (setns(mntns, CLONE_NEWNS) < 0) {
+        engine_error_errno(&e, errno, "setns mnt");
+        goto fail;
+    }
+    if (do_mount("tmpfs", scratch, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0700,size=64k", &e) < 0 ||
+        attach_tree(top, scratch, "top", p, sizeof(p), &e) < 0)
+        goto fail;
+    /* Paths as /proc/self/fd/N: the container's root cannot look up
+     * directories under the host's 0700 state and root dirs, magic links
+     * need no lookup. */
+    if ((fd_top = open(p, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0 ||
+        (fd_root = open(c->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0) {
+        engine_error_errno(&e, errno, "open %s", fd_top < 0 ? p : c->rootfs);
+        goto fail;
+    }
+    used = (size_t)snprintf(opts, sizeof(opts),
+                            "upperdir=/proc/self/fd/%d%s,workdir=/proc/self/fd/%d%s,lowerdir=",
+                            fd_top, up_name, fd_top, work_name);
+    for (int i = 0; i < n; i++) {
+        int fd;
+
+        snprintf(name, sizeof(name), "l%d", i);
+        if (attach_tree(trees[i], scratch, name, p, sizeof(p), &e) < 0)
+            goto fail;
+        fd = open(p, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0) {
+            engine_error_errno(&e, errno, "open %s", p);
+            goto fail;
+        }
+        used += (size_t)snprintf(opts + used, sizeof(opts) - used, "%s/proc/self/fd/%d",
+                                 i ? ":" : "", fd);
+    }
+    snprintf(target, sizeof(target), "/proc/self/fd/%d", fd_root);
+    if (setns(userns, CLONE_NEWUSER) < 0 || setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0) {
+        engine_error_errno(&e, errno, "enter the user namespace");
+        goto fail;
+    }
+    if (mount("overlay", target, "overlay", 0, opts) < 0 &&
+        (strncat(opts, ",userxattr", sizeof(opts) - strlen(opts) - 1),
+         mount("overlay", target, "overlay", 0, opts) < 0)) {
+        engine_error_errno(&e, errno, "mount an idmapped overlay on %s", c->rootfs);
+        goto fail;
+    }
+    _exit(0);
+fail:
+    w = write(err_fd, &e, sizeof(e));
+    (void)w;
+    _exit(1);
+}
+
+int native_mounts_idmap(const struct engine_ctr *c, pid_t child, struct engine_error *err)
+{
+    struct engine_error e = {0};
+    int fds[2];
+    pid_t pid;
+    ssize_t n;
+
+    if (pipe2(fds, O_CLOEXEC) < 0)
+        return engine_error_errno(err, errno, "pipe");
+    pid = fork();
+    if (pid < 0) {
+        (void)close(fds[0]);
+        (void)close(fds[1]);
+        return engine_error_errno(err, errno, "fork");
+    }
+    if (pid == 0) {
+        (void)close(fds[0]);
+        idmap_helper(c, child, fds[1]);
+    }
+    (void)close(fds[1]);
+    n = read(fds[0], &e, sizeof(e));
+    (void)close(fds[0]);
+    (void)waitpid(pid, NULL, 0);
+    if (n == (ssize_t)sizeof(e)) {
+        e.msg[sizeof(e.msg) - 1] = '\0';
+        return engine_error_set(err, e.code, "%s", e.msg);
     }
     return 0;
 }

@@ -400,6 +400,8 @@ static int native_start(struct engine_ctr *c, const struct engine_stdio *io, pid
         r = write_id_map(pid, "uid_map", err);
         if (r == 0)
             r = write_id_map(pid, "gid_map", err);
+        if (r == 0)
+            r = native_mounts_idmap(c, pid, err);
     }
     /* In the cgroup before the child enters its cgroup namespace or execs. */
     if (r == 0)
@@ -689,7 +691,7 @@ static const struct engine_driver native_driver = {
                 ENGINE_FEAT_STATS_PIDS | ENGINE_FEAT_STATS_IO | ENGINE_FEAT_LIMIT_MEMORY |
                 ENGINE_FEAT_LIMIT_CPU | ENGINE_FEAT_LIMIT_PIDS | ENGINE_FEAT_LIMIT_CPUSET |
                 ENGINE_FEAT_NS_PID | ENGINE_FEAT_NS_MOUNT | ENGINE_FEAT_NS_NET |
-                ENGINE_FEAT_NS_UTS | ENGINE_FEAT_NS_IPC | ENGINE_FEAT_NS_CGROUP |
+                ENGINE_FEAT_NS_UTS | ENGINE_FEAT_NS_IPC | ENGINE_FEAT_NS_CGROUP | ENGINE_FEAT_NS_USER |
                 ENGINE_FEAT_READONLY_ROOTFS | ENGINE_FEAT_OOM_REPORT | ENGINE_FEAT_MOUNTS,
     .options = native_options,
     .init = native_init,

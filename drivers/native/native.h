@@ -45,6 +45,9 @@ __attribute__((noreturn)) void native_exec_common(const struct engine_ctr *c,
 int native_mounts_prepare(const struct engine_ctr *c, struct engine_error *err);
 int native_mounts_pivot(const struct engine_ctr *c, struct engine_error *err);
 int native_mounts_finish(const struct engine_ctr *c, struct engine_error *err);
+/* Run by the parent: mount the rootfs idmapped to the child's user namespace
+ * inside the child's mount namespace, so its root owns the image's files. */
+int native_mounts_idmap(const struct engine_ctr *c, pid_t child, struct engine_error *err);
 
 /* caps.c: reduce to Docker's default set (bounding, permitted, effective),
  * with inheritable and ambient empty. */
