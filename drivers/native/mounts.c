@@ -74,7 +74,8 @@ static int do_mount(const char *src, const char *dst, const char *type, unsigned
                     const char *data, struct engine_error *err)
 {
     if (mount(src, dst, type, flags, data) < 0)
-        return engine_error_errno(err, errno, "mount %s on %s", src ? src : (type ? type : "none"), dst);
+        return engine_error_errno(err, errno, "mount %s on %s",
+                                  src ? src : (type ? type : "none"), dst);
     return 0;
 }
 

@@ -687,12 +687,13 @@ static const struct engine_driver native_driver = {
     .struct_size = sizeof(struct engine_driver),
     .name = "native",
     .summary = "engine's own runtime: namespaces, cgroups and pivot_root",
-    .features = ENGINE_FEAT_PAUSE | ENGINE_FEAT_EXEC | ENGINE_FEAT_STATS_CPU | ENGINE_FEAT_STATS_MEMORY |
-                ENGINE_FEAT_STATS_PIDS | ENGINE_FEAT_STATS_IO | ENGINE_FEAT_LIMIT_MEMORY |
-                ENGINE_FEAT_LIMIT_CPU | ENGINE_FEAT_LIMIT_PIDS | ENGINE_FEAT_LIMIT_CPUSET |
-                ENGINE_FEAT_NS_PID | ENGINE_FEAT_NS_MOUNT | ENGINE_FEAT_NS_NET |
-                ENGINE_FEAT_NS_UTS | ENGINE_FEAT_NS_IPC | ENGINE_FEAT_NS_CGROUP | ENGINE_FEAT_NS_USER |
-                ENGINE_FEAT_READONLY_ROOTFS | ENGINE_FEAT_OOM_REPORT | ENGINE_FEAT_MOUNTS,
+    .features = ENGINE_FEAT_PAUSE | ENGINE_FEAT_EXEC | ENGINE_FEAT_STATS_CPU |
+                ENGINE_FEAT_STATS_MEMORY | ENGINE_FEAT_STATS_PIDS | ENGINE_FEAT_STATS_IO |
+                ENGINE_FEAT_LIMIT_MEMORY | ENGINE_FEAT_LIMIT_CPU | ENGINE_FEAT_LIMIT_PIDS |
+                ENGINE_FEAT_LIMIT_CPUSET | ENGINE_FEAT_NS_PID | ENGINE_FEAT_NS_MOUNT |
+                ENGINE_FEAT_NS_NET | ENGINE_FEAT_NS_UTS | ENGINE_FEAT_NS_IPC |
+                ENGINE_FEAT_NS_CGROUP | ENGINE_FEAT_NS_USER | ENGINE_FEAT_READONLY_ROOTFS |
+                ENGINE_FEAT_OOM_REPORT | ENGINE_FEAT_MOUNTS,
     .options = native_options,
     .init = native_init,
     .fini = native_fini,

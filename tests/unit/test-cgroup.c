@@ -185,7 +185,8 @@ static void test_live(void)
           "pids_current = 1 (got %" PRIu64 ")", st.field[ENGINE_STAT_PIDS_CURRENT].value);
     ok_if(st.field[ENGINE_STAT_PIDS_LIMIT].value == 32, "pids_limit = 32");
     ok_if(st.field[ENGINE_STAT_MEM_LIMIT].value == (64u << 20), "memory_limit = 64 MiB");
-    ok_if(st.field[ENGINE_STAT_MEM_CURRENT].source != ENGINE_SRC_NONE, "memory_current has a source");
+    ok_if(st.field[ENGINE_STAT_MEM_CURRENT].source != ENGINE_SRC_NONE,
+          "memory_current has a source");
     ok_if(st.field[ENGINE_STAT_CPU_NS].source != ENGINE_SRC_NONE, "cpu_ns has a source");
     ok_if(st.field[ENGINE_STAT_OOM_KILLS].source != ENGINE_SRC_NONE &&
               st.field[ENGINE_STAT_OOM_KILLS].value == 0,
