@@ -9,6 +9,7 @@
 #include <grp.h>
 #include <limits.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -187,6 +188,20 @@ static int set_identity(uid_t uid, gid_t gid, struct engine_error *err)
     return 0;
 }
 
+/* The monitor ignores SIGPIPE/SIGINT/SIGHUP and blocks SIGCHLD; ignored
+ * signals and the mask survive exec, so the container would inherit them. */
+static void reset_signals(void)
+{
+    sigset_t none;
+
+    for (int sig = 1; sig < NSIG; sig++) {
+        if (sig != SIGKILL && sig != SIGSTOP)
+            (void)signal(sig, SIG_DFL);
+    }
+    sigemptyset(&none);
+    (void)sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
 /* execvpe() searches the caller's PATH; the container's PATH is what counts. */
 __attribute__((noreturn)) static void exec_cmd(char *const argv[], char **env)
 {
@@ -237,6 +252,7 @@ void native_exec_common(const struct engine_ctr *c, const struct engine_stdio *i
         engine_error_errno(&e, errno, "chdir %s", c->cwd);
         child_fail(err_fd, &e);
     }
+    reset_signals();
     (void)setsid();
     umask(022);
     if (setup_stdio(io, &e) < 0 || native_caps_apply(&e) < 0 || set_identity(uid, gid, &e) < 0)
