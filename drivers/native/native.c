@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -93,9 +94,43 @@ static void ctr_free(struct engine_ctr *c)
     free(c);
 }
 
-static struct engine_ctr *ctr_from_spec(const struct engine_host *host,
+/* 1 true, 0 false, -1 not a boolean. */
+static int parse_bool(const char *v)
+{
+    static const char *const yes[] = {"1", "true", "yes", "on"};
+    static const char *const no[] = {"0", "false", "no", "off"};
+
+    for (size_t i = 0; v && i < 4; i++) {
+        if (strcasecmp(v, yes[i]) == 0)
+            return 1;
+        if (strcasecmp(v, no[i]) == 0)
+            return 0;
+    }
+    return -1;
+}
+
+static int opts_userns(const struct engine_opt *v, size_t n, int *ret, struct engine_error *err)
+{
+    for (size_t i = 0; i < n; i++) {
+        int b;
+
+        if (strcmp(v[i].key, "userns") != 0)
+            continue;
+        b = parse_bool(v[i].value);
+        if (b < 0)
+            return engine_error_set(err, EINVAL, "native.userns: '%s' is not a boolean",
+                                    v[i].value ? v[i].value : "");
+        *ret = b;
+    }
+    return 0;
+}
+
+static struct engine_ctr *ctr_from_spec(const struct engine_drv *drv,
                                         const struct engine_spec *spec)
 {
+    const struct engine_host *host = drv->host;
+    int userns = drv->userns;
+
     struct engine_ctr *c = calloc(1, sizeof(*c));
     char buf[128];
 
@@ -118,7 +153,9 @@ static struct engine_ctr *ctr_from_spec(const struct engine_host *host,
     c->argv = strv_dup(spec->argv);
     c->env = strv_dup(spec->env);
     c->readonly_rootfs = spec->readonly_rootfs;
-    c->userns = spec->userns;
+    /* A bad per-container value was refused at create(); ignore it here. */
+    (void)opts_userns(spec->opts, spec->n_opts, &userns, NULL);
+    c->userns = spec->userns || userns;
     c->network_host = spec->network_host;
     c->n_mounts = spec->n_mounts;
     c->mounts = calloc(spec->n_mounts + 1, sizeof(*c->mounts));
@@ -193,13 +230,17 @@ static int native_init(const struct engine_host *host, const struct engine_opts 
                        struct engine_drv **ret_drv, struct engine_error *err)
 {
     struct engine_drv *d;
+    int userns = 0;
 
     if (!host || host->struct_size < sizeof(struct engine_host))
         return engine_error_set(err, EINVAL, "The native driver needs the core's cgroup services");
+    if (opts && opts_userns(opts->v, opts->n, &userns, err) < 0)
+        return -EINVAL;
     d = calloc(1, sizeof(*d));
     if (!d)
         return engine_error_errno(err, ENOMEM, "native driver");
     d->host = host;
+    d->userns = userns == 1;
     *ret_drv = d;
     return 0;
 }
@@ -282,7 +323,10 @@ static int native_create(struct engine_drv *drv, const struct engine_spec *spec,
     if (!spec->id || !spec->rootfs || !spec->argv || !spec->argv[0])
         return engine_error_set(err, EINVAL, "Container %s: id, rootfs and a command are needed",
                                 spec->name ? spec->name : "?");
-    c = ctr_from_spec(drv->host, spec);
+    r = opts_userns(spec->opts, spec->n_opts, &(int){0}, err);
+    if (r < 0)
+        return r;
+    c = ctr_from_spec(drv, spec);
     r = drv->host->cgroup_create(c->cg_name, &spec->limits, &c->cg, err);
     if (r < 0) {
         engine_error_wrap(err, "Create container %s", c->name);
@@ -303,7 +347,7 @@ static int native_create(struct engine_drv *drv, const struct engine_spec *spec,
 static int native_restore(struct engine_drv *drv, const struct engine_spec *spec,
                           struct engine_ctr **ret_ctr, struct engine_error *err)
 {
-    struct engine_ctr *c = ctr_from_spec(drv->host, spec);
+    struct engine_ctr *c = ctr_from_spec(drv, spec);
     struct engine_error e = {0};
 
     state_load(c);
@@ -679,7 +723,9 @@ static int native_destroy(struct engine_ctr *c, struct engine_error *err)
     return r;
 }
 
-static const char *const native_options[] = {NULL};
+/* userns=true: run every container (driver-wide) or this one (per
+ * container) in a user namespace, as if the spec asked for it. */
+static const char *const native_options[] = {"userns", NULL};
 
 static const struct engine_driver native_driver = {
     .abi_major = ENGINE_DRIVER_ABI_MAJOR,

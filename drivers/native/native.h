@@ -14,6 +14,7 @@
 
 struct engine_drv {
     const struct engine_host *host;
+    bool userns; /* [driver.native] userns = true */
 };
 
 /* Everything start() needs, copied from the spec so a handle from restore()
