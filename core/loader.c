@@ -10,6 +10,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -27,6 +28,10 @@
 /* Every 1.0 module fills at least up to release, the last mandatory member. */
 #define DRIVER_TABLE_MIN_SIZE                                                                      \
     (offsetof(struct engine_driver, release) + sizeof(((struct engine_driver *)0)->release))
+
+/* The daemon serves requests from several threads; a driver is initialised
+ * once whichever asks first. */
+static pthread_mutex_t registry_init_lock = PTHREAD_MUTEX_INITIALIZER;
 
 #ifndef ENGINE_DRIVER_DIR
 #define ENGINE_DRIVER_DIR "/usr/local/lib/engine/drivers"
@@ -430,11 +435,11 @@ int engine_registry_get(struct engine_registry *reg, const char *name,
         }
         return engine_error_set(err, ENOENT, "Unknown driver '%s' (known: %s)", name, known);
     }
-    if (!m->initialised) {
-        r = registry_init_module(reg, m, err);
-        if (r < 0)
-            return r;
-    }
+    (void)pthread_mutex_lock(&registry_init_lock);
+    r = m->initialised ? 0 : registry_init_module(reg, m, err);
+    (void)pthread_mutex_unlock(&registry_init_lock);
+    if (r < 0)
+        return r;
     if (m->probe_status == ENGINE_DECLINED)
         return engine_error_set(err, ENODEV, "Driver '%s' is not available on this host: %s",
                                 name, m->probe_err.msg);

@@ -27,7 +27,7 @@ static bool get_bool(struct json_object *o, const char *key)
     return json_object_object_get_ex(o, key, &v) && json_object_get_boolean(v);
 }
 
-/* One row of the table: NAME ABI AVAILABLE FEATURES PATH. */
+/* One row of the table: NAME ABI AVAILABLE FEATURES PATH (third-party only). */
 static void driver_row(struct json_object *d, char *cells[COLS])
 {
     struct json_object *feats;
@@ -54,6 +54,22 @@ static void driver_row(struct json_object *d, char *cells[COLS])
     cells[4] = xstrdup(get_bool(d, "builtin") ? "" : json_str(d, "path") ?: "");
 }
 
+/* Cells padded to their column's width; no trailing blanks. */
+static void print_row(char *const *cells, const size_t *width)
+{
+    char line[4096];
+    size_t off = 0, n;
+
+    for (size_t c = 0; c < COLS && off < sizeof(line); c++)
+        off += (size_t)snprintf(line + off, sizeof(line) - off, "%-*s%s",
+                                c + 1 < COLS ? (int)width[c] : 0, cells[c],
+                                c + 1 < COLS ? "  " : "");
+    n = strlen(line);
+    while (n > 0 && line[n - 1] == ' ')
+        line[--n] = '\0';
+    puts(line);
+}
+
 static void print_table(struct json_object *a)
 {
     static const char *const head[COLS] = {"NAME", "ABI", "AVAILABLE", "FEATURES", "PATH"};
@@ -73,23 +89,18 @@ static void print_table(struct json_object *a)
                 width[c] = strlen(cells[rows][c]);
         rows++;
     }
-    for (size_t c = 0; c + 1 < COLS; c++)
-        printf("%-*s  ", (int)width[c], head[c]);
-    printf("%s\n", head[COLS - 1]);
-    for (size_t r = 0; r < rows; r++)
-        for (size_t c = 0; c < COLS; c++) {
-            if (c + 1 < COLS)
-                printf("%-*s  ", (int)width[c], cells[r][c]);
-            else
-                printf("%s\n", cells[r][c]);
+    print_row((char *const *)head, width);
+    for (size_t r = 0; r < rows; r++) {
+        print_row(cells[r], width);
+        for (size_t c = 0; c < COLS; c++)
             free(cells[r][c]);
-        }
+    }
     free(cells);
     for (size_t i = 0; i < n; i++) {
         struct json_object *d = json_object_array_get_idx(a, i);
 
         if (get_bool(d, "refused"))
-            printf("refused: %s: %s\n", json_str(d, "path") ?: "?", json_str(d, "error") ?: "?");
+            printf("refused: %s\n", json_str(d, "error") ?: json_str(d, "path") ?: "?");
     }
 }
 
@@ -122,11 +133,9 @@ int cmd_drivers(struct cli *cli, int argc, char **argv)
     }
     if (!streq(format, "table") && !streq(format, "json"))
         return cli_usage_error("drivers", "unknown format '%s' (table or json)", format);
-    r = cli_api(cli, &api);
-    if (r < 0) {
-        engine_error_set(&err, r, "Cannot reach the engine: %s", strerror(-r));
-        return cli_fail(&err);
-    }
+    r = cli_api(cli, &api); /* prints its own error and returns the exit status */
+    if (r)
+        return r;
     r = api->drivers(api->h, &json, &err);
     if (r < 0)
         return cli_fail(&err);
