@@ -6,7 +6,7 @@ set -eu
 PKGS="
 build-essential autoconf automake libtool pkg-config
 libinih-dev libjson-c-dev libmicrohttpd-dev libcurl4-openssl-dev libcap-dev
-busybox-static curl
+busybox-static curl jq
 lxc lxc-dev
 libvirt-dev libvirt-daemon libvirt-daemon-driver-lxc libvirt-clients libxml2-dev
 systemd-container
