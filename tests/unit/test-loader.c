@@ -74,6 +74,10 @@ static void test_load_refused(void)
     ok(r < 0 && !m && strstr(err.msg, "engine-driver-mocknoop.so: driver 'mocknoop' lacks the "
                                       "mandatory operation create()"),
        "a module with a NULL create is refused naming it (%s)", err.msg);
+    r = load("mocktiny", &m, &err);
+    ok(r == -EPROTO && !m && strstr(err.msg, "engine-driver-mocktiny.so: driver table is ") &&
+           strstr(err.msg, "ABI 1.0 needs at least"),
+       "a table too short for the mandatory ops is refused (%s)", err.msg);
     r = load("mocknull", &m, &err);
     ok(r < 0 && !m && strstr(err.msg, "engine-driver-mocknull.so: engine_driver_entry() returned "
                                       "no driver table"),
