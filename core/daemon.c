@@ -626,13 +626,18 @@ static void reload_config(struct daemon *dm)
     const struct engine_ctx_opts *co = dm->opts->ctx_opts;
     struct engine_config cfg = {0}, old;
     struct engine_error err = {0};
-    const char *path = ctx->cfg.file ? ctx->cfg.file : co->config_path;
+    _cleanup_free_ char *path = NULL;
     bool optional = false;
 
-    if (!path)
-        path = getenv("ENGINE_CONFIG");
-    if (!path) {
-        path = ENGINE_DEFAULT_CONFIG;
+    /* A copy: ctx->cfg.file goes with the old config. */
+    if (ctx->cfg.file)
+        path = xstrdup(ctx->cfg.file);
+    else if (co->config_path)
+        path = xstrdup(co->config_path);
+    else if (getenv("ENGINE_CONFIG"))
+        path = xstrdup(getenv("ENGINE_CONFIG"));
+    else {
+        path = xstrdup(ENGINE_DEFAULT_CONFIG);
         optional = true;
     }
     if (engine_config_load(path, optional, &cfg, &err) < 0) {

@@ -495,6 +495,10 @@ static enum MHD_Result h_create(struct daemon *dm, struct MHD_Connection *c, str
     daemon_create_unlock();
     daemon_ctx_unlock();
     create_body_free(&b);
+    /* ENOENT here is an unknown driver, image or mount source: the request
+     * is wrong, no resource is missing. */
+    if (r < 0 && err.code == ENOENT)
+        return respond_error_status(c, MHD_HTTP_BAD_REQUEST, err.code, err.msg);
     if (r < 0)
         return respond_engine_error(c, &err);
     /* Emits "create" (the sync in the unlock). */
@@ -566,6 +570,10 @@ static enum MHD_Result h_verb(struct daemon *dm, struct MHD_Connection *c, const
     }
     daemon_id_unlock(id);
     daemon_ctx_unlock();
+    /* Parameters were checked above: the core's EINVAL here is the state
+     * ("is not running", "is paused, not running"), a conflict. */
+    if (r < 0 && err.code == EINVAL && verb != V_REMOVE)
+        return respond_error_status(c, MHD_HTTP_CONFLICT, err.code, err.msg);
     if (r < 0)
         return respond_engine_error(c, &err);
     return respond_empty(c, MHD_HTTP_NO_CONTENT);
@@ -586,6 +594,8 @@ static enum MHD_Result h_wait(struct daemon *dm, struct MHD_Connection *c, const
         /* Removed as it exited (AutoRemove): we saw it die. */
         if (r == -ENOENT && daemon_recent_exit(id, &code))
             r = 0;
+        if (r == -EINVAL) /* not started yet */
+            return respond_error_status(c, MHD_HTTP_CONFLICT, err.code, err.msg);
         if (r < 0)
             return respond_engine_error(c, &err);
     }
