@@ -47,6 +47,8 @@ static int l_start(void *h, const char *ref, const struct engine_attach *attach,
         if (n < 0)
             break;
         len += (size_t)n;
+        if (memchr(buf, '\n', len))
+            break; /* a driver's helper may still hold the pipe: no EOF wait */
     }
     buf[len] = '\0';
     (void)close(p[0]);

@@ -345,7 +345,8 @@ int engine_container_start(struct engine_ctx *ctx, const char *ref,
         q = engine_error_set(err, EBUSY, "Container '%s' is still being created", rec->name);
         goto out;
     }
-    lock = engine_container_lock(ctx, rec->id);
+    /* No lock across the fork: a forked monitor would share the lock's open
+     * file and then deadlock on its own flock when it records the start. */
     q = open_handle(ctx, rec, &mod, &ctr, err);
     if (q < 0)
         goto out;

@@ -230,11 +230,13 @@ static void sync_report(int fd, const struct engine_error *err)
 
     if (fd < 0)
         return;
+    /* NUL-terminated: a driver's forked helper may hold the pipe open for
+     * the container's lifetime, so the reader cannot wait for EOF. */
     if (err)
         n = snprintf(buf, sizeof(buf), "E%d %s", err->code, err->msg);
     else
         n = snprintf(buf, sizeof(buf), "OK");
-    (void)write_all_fd(fd, buf, (size_t)n);
+    (void)write_all_fd(fd, buf, (size_t)n + 1);
     (void)close(fd);
 }
 
@@ -366,6 +368,8 @@ static int sync_read(int fd, pid_t child, const struct engine_record *rec,
             break;
         }
         len += (size_t)n;
+        if (memchr(buf, '\0', len))
+            break;
     }
     buf[len] = '\0';
     if (len >= 2 && strncmp(buf, "OK", 2) == 0)
