@@ -38,11 +38,11 @@ static void format_state(struct json_object *st, char *buf, size_t len)
     const char *status = jstr(st, "Status");
     struct json_object *v;
 
-    if (streq(status, "exited") && json_object_object_get_ex(st, "ExitCode", &v))
-        snprintf(buf, len, "exited (%d)%s", json_object_get_int(v),
-                 json_object_object_get_ex(st, "OOMKilled", &v) && json_object_get_boolean(v)
-                     ? " oom"
-                     : "");
+    if (streq(status, "exited") && json_object_object_get_ex(st, "ExitCode", &v)) {
+        int code = json_object_get_int(v);
+        bool oom = json_object_object_get_ex(st, "OOMKilled", &v) && json_object_get_boolean(v);
+        snprintf(buf, len, "exited (%d)%s", code, oom ? " oom" : "");
+    }
     else
         snprintf(buf, len, "%s", status);
 }
