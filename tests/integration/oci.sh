@@ -82,6 +82,16 @@ out=$("$ENGINE" run -e oci --exec-opt oci.runtime=/nonexistent/rt --rm busybox t
 check "a missing runtime fails run" test $? -ne 0
 case $out in *"/nonexistent/rt"*) ok "the error names the runtime";;
     *) not_ok "the error names the runtime"; diag "got: $out";; esac
+# The runtime from engine.conf: [driver.oci] runtime = crun.
+if command -v crun >/dev/null 2>&1; then
+    printf '[driver.oci]\nruntime = crun\n' >> "$ENGINE_CONFIG"
+    id=$("$ENGINE" run -e oci -d busybox sleep 100 2>&1)
+    check "[driver.oci] runtime = crun is used" test -d "$TEST_TMP/run/oci-crun/$id"
+    check "rm -f of a running crun container" "$ENGINE" rm -f "$id"
+    check_eq "no crun state after rm -f" "" "$(ls "$TEST_TMP/run/oci-crun" 2>/dev/null)"
+else
+    skip "crun: not installed"
+fi
 check_eq "no mount left under the test dirs" "" "$(leftover_mounts)"
 
 done_testing
