@@ -119,6 +119,44 @@ static int mkdir_p(const char *path, mode_t mode)
     return 0;
 }
 
+/* mkdir -p of path inside root without following a symlink out of it: the
+ * working directory is created like docker does, in the container's layer. */
+static int mkdir_beneath(const char *root, const char *path)
+{
+    char buf[PATH_MAX];
+    int fd, r = 0;
+
+    if (strlen(path) >= sizeof(buf))
+        return -ENAMETOOLONG;
+    strcpy(buf, path);
+    fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    for (char *save = NULL, *c = strtok_r(buf, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
+        int next;
+
+        if (strcmp(c, ".") == 0)
+            continue;
+        if (strcmp(c, "..") == 0) {
+            r = -EINVAL;
+            break;
+        }
+        if (mkdirat(fd, c, 0755) < 0 && errno != EEXIST) {
+            r = -errno;
+            break;
+        }
+        next = openat(fd, c, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (next < 0) {
+            r = -errno;
+            break;
+        }
+        close(fd);
+        fd = next;
+    }
+    close(fd);
+    return r;
+}
+
 static int rm_rf_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
 {
     (void)st;
@@ -510,6 +548,9 @@ static int lxc_create(struct engine_drv *drv, const struct engine_spec *spec,
         return r;
     }
     r = lxc_configure(ctr, spec, err);
+    if (r == 0 && spec->cwd && spec->rootfs && (r = mkdir_beneath(spec->rootfs, spec->cwd)) < 0)
+        engine_error_errno(err, r, "Create working directory %s in container '%s'", spec->cwd,
+                           spec->name);
     if (r == 0 && !ctr->c->save_config(ctr->c, NULL))
         r = lxc_fail(ctr, err, EIO, "Save config of");
     if (r < 0) {
