@@ -56,6 +56,7 @@ int engine_ctx_new(const struct engine_ctx_opts *o, struct engine_ctx **ret,
         exe[n] = '\0';
         ctx->self_exe = xstrdup(exe);
     }
+    ctx->reg.lazy = true;
     ctx->reg.state_dir = ctx->state_dir;
     ctx->reg.root = ctx->root;
     q = engine_registry_scan(&ctx->reg, &ctx->cfg, err);

@@ -144,6 +144,8 @@ struct json_object *engine_drivers_to_json(struct engine_ctx *ctx)
 {
     struct json_object *a = json_object_new_array();
 
+    engine_registry_load_all(&ctx->reg);
+
     for (size_t i = 0; i < ctx->reg.n; i++)
         json_object_array_add(a, module_to_json(ctx, ctx->reg.mods[i]));
     for (size_t i = 0; i < ctx->reg.n_bad; i++) {

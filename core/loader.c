@@ -240,7 +240,11 @@ static void registry_scan_dir(struct engine_registry *reg, const char *dir, bool
             registry_refuse(reg, path, &e);
             continue;
         }
-        if (engine_module_load(path, &m, &e) < 0) {
+        if (reg->lazy) {
+            m = xcalloc(1, sizeof(*m));
+            m->name = steal_pointer(&name);
+            m->path = xstrdup(path);
+        } else if (engine_module_load(path, &m, &e) < 0) {
             registry_refuse(reg, path, &e);
             continue;
         }
@@ -416,11 +420,63 @@ static int registry_init_module(struct engine_registry *reg, struct engine_modul
     return 0;
 }
 
+/* dlopen a module a lazy scan only named; a bad one leaves the registry
+ * for the refused list, exactly as an eager scan would have put it. */
+static int registry_load(struct engine_registry *reg, struct engine_module *m,
+                         struct engine_error *err)
+{
+    struct engine_module *loaded;
+    struct engine_error e = {0};
+
+    if (m->dl)
+        return 0;
+    if (engine_module_load(m->path, &loaded, &e) < 0) {
+        registry_refuse(reg, m->path, &e);
+        for (size_t i = 0; i < reg->n; i++)
+            if (reg->mods[i] == m) {
+                memmove(reg->mods + i, reg->mods + i + 1, (reg->n - i - 1) * sizeof(*reg->mods));
+                reg->n--;
+                break;
+            }
+        engine_module_free(m);
+        if (err)
+            *err = e;
+        return -(e.code ? e.code : EIO);
+    }
+    loaded->builtin = m->builtin;
+    free(m->name);
+    free(m->path);
+    *m = *loaded; /* keep the slot's address: callers may hold it */
+    free(loaded);
+    return 0;
+}
+
+void engine_registry_load_all(struct engine_registry *reg)
+{
+    (void)pthread_mutex_lock(&registry_init_lock);
+    for (size_t i = 0; i < reg->n;) {
+        struct engine_module *m = reg->mods[i];
+        if (m->dl || registry_load(reg, m, NULL) == 0)
+            i++; /* on failure the slot was removed: same i is the next one */
+    }
+    (void)pthread_mutex_unlock(&registry_init_lock);
+}
+
 int engine_registry_get(struct engine_registry *reg, const char *name,
                         struct engine_module **ret, struct engine_error *err)
 {
     struct engine_module *m = engine_registry_find(reg, name);
     int r;
+
+    if (m && !m->dl) {
+        struct engine_error e = {0};
+
+        (void)pthread_mutex_lock(&registry_init_lock);
+        r = m->dl ? 0 : registry_load(reg, m, &e);
+        (void)pthread_mutex_unlock(&registry_init_lock);
+        if (r < 0)
+            return engine_error_set(err, -r, "Driver '%s' cannot be loaded: %s", name, e.msg);
+    }
 
     if (!m) {
         char known[512];

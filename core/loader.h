@@ -39,6 +39,8 @@ struct engine_registry {
     struct engine_error *bad_errs;
     size_t n_bad;
     const struct engine_config *cfg;
+    bool lazy;             /* scan only names files; dlopen on first use (the ctx
+                            * sets it: `engine ps` must not pay for libvirt) */
     const char *state_dir; /* resolved by the ctx, passed to drivers' host */
     const char *root;
 };
@@ -57,6 +59,8 @@ int engine_registry_get(struct engine_registry *reg, const char *name,
 struct engine_module *engine_registry_find(struct engine_registry *reg, const char *name);
 /* "native, lxc, libvirt" into buf. */
 void engine_registry_names(const struct engine_registry *reg, char *buf, size_t len);
+/* Load every module not loaded yet (lazy registries), refusing bad ones. */
+void engine_registry_load_all(struct engine_registry *reg);
 void engine_registry_free(struct engine_registry *reg);
 
 /* Check per-container options (--exec-opt NAME.key=v) against a driver's keys. */
