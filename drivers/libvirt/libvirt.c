@@ -108,6 +108,44 @@ static int mkdir_p(const char *path, mode_t mode)
     return 0;
 }
 
+/* mkdir -p of path inside root without following a symlink out of it: the
+ * working directory is created like docker does, in the container's layer. */
+static int mkdir_beneath(const char *root, const char *path)
+{
+    char buf[PATH_MAX];
+    int fd, r = 0;
+
+    if (strlen(path) >= sizeof(buf))
+        return -ENAMETOOLONG;
+    strcpy(buf, path);
+    fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    for (char *save = NULL, *c = strtok_r(buf, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
+        int next;
+
+        if (strcmp(c, ".") == 0)
+            continue;
+        if (strcmp(c, "..") == 0) {
+            r = -EINVAL;
+            break;
+        }
+        if (mkdirat(fd, c, 0755) < 0 && errno != EEXIST) {
+            r = -errno;
+            break;
+        }
+        next = openat(fd, c, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (next < 0) {
+            r = -errno;
+            break;
+        }
+        close(fd);
+        fd = next;
+    }
+    close(fd);
+    return r;
+}
+
 static int rm_rf_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
 {
     (void)st;
@@ -315,6 +353,11 @@ static int libvirt_create(struct engine_drv *drv, const struct engine_spec *spec
         engine_error_errno(err, r, "Create %s for container '%s'", ctr->dir, spec->name);
         goto fail;
     }
+    if (spec->cwd && (r = mkdir_beneath(spec->rootfs, spec->cwd)) < 0) {
+        engine_error_errno(err, r, "Create working directory %s in container '%s'", spec->cwd,
+                           spec->name);
+        goto fail;
+    }
     /* The wrapper may run as spec->user and must still write its exit file. */
     (void)chmod(ctr->ctl, 0777);
     p = (struct libvirt_xml_params){
@@ -483,10 +526,14 @@ static __attribute__((noreturn)) void start_helper(struct engine_ctr *ctr,
         copy_console(1, buf, (size_t)n, &held, &out_ok);
     if (held && out_ok)
         (void)write_all(1, "\r", 1);
-    if (n == 0)
+    if (n == 0) {
         (void)virStreamFinish(st);
-    else
+    } else {
+        if (virDomainIsActive(dom) == 1)
+            dprintf(2, "engine: Console of libvirt domain '%s' failed: %s\n", ctr->name,
+                    last_error());
         (void)virStreamAbort(st);
+    }
     virStreamFree(st);
     while (virDomainIsActive(dom) == 1)
         sleep_ms(10);
