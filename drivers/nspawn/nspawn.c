@@ -7,8 +7,13 @@
  * nspawn, whose exit code is the container's. Where systemd is not PID 1 (this
  * host) nspawn must not talk to machined: --register=no --keep-unit. The
  * command runs as PID 2 under nspawn's stub init (--as-pid2), so it gets normal
- * signal semantics and zombies are reaped; stop() asks nspawn to halt, which it
- * turns into SIGRTMIN+3 for the stub, which ends the command. */
+ * signal semantics and zombies are reaped; stop() signals the command itself
+ * (pid 2 in the container's pid namespace), or asks nspawn to halt.
+ *
+ * Exit codes: nspawn returns the command's exit code; a command killed by a
+ * signal comes back as 255 (the stub init's "exception" code), not 128+N, and
+ * a command that cannot be executed as 1 (nspawn's execv failure). OOM kills
+ * show in stats (the cgroup's oom_kill count). */
 #define _GNU_SOURCE
 
 #include <errno.h>
@@ -639,19 +644,69 @@ static int cgroup_tasks(struct engine_ctr *ctr)
     return ctr->drv->host->cgroup_kill(ctr->cg, 0);
 }
 
-/* SIGTERM goes to nspawn, which halts the container its own way (the stub
- * init ends the command); any other signal goes to every task. After the
+/* The command's host pid: the task of the cgroup that is pid 2 in a child
+ * pid namespace ("NSpid: <host> 2"), under nspawn's stub init. 0 if none. */
+static pid_t payload_pid(struct engine_ctr *ctr)
+{
+    static const char *const ctrls[] = {"pids", "memory", "freezer", NULL};
+    const struct engine_host *h = ctr->drv->host;
+    const char *dir = NULL;
+    char *path, *procs = NULL, *save = NULL, *tok;
+    pid_t found = 0;
+
+    for (size_t i = 0; ctrls[i] && !dir; i++)
+        dir = h->cgroup_path(ctr->cg, ctrls[i]);
+    if (!dir)
+        dir = h->cgroup_path(ctr->cg, NULL);
+    if (!dir || !(path = path_join(dir, "cgroup.procs")))
+        return 0;
+    if (read_file(path, &procs, NULL) < 0)
+        procs = NULL;
+    free(path);
+    for (tok = procs ? strtok_r(procs, "\n", &save) : NULL; tok && !found;
+         tok = strtok_r(NULL, "\n", &save)) {
+        char status[64], *text = NULL, *line;
+        long host_pid = 0, inner = 0;
+        int n;
+
+        snprintf(status, sizeof(status), "/proc/%s/status", tok);
+        if (read_file(status, &text, NULL) < 0)
+            continue;
+        line = strstr(text, "\nNSpid:");
+        if (line && sscanf(line, "\nNSpid: %ld %ld%n", &host_pid, &inner, &n) == 2 &&
+            inner == 2 && (line[n] == '\n' || line[n] == '\0'))
+            found = (pid_t)host_pid;
+        free(text);
+    }
+    free(procs);
+    return found;
+}
+
+/* SIGTERM (or any signal but SIGKILL) goes to the command itself, so it can
+ * exit its own way and its exit code is the container's; without it (not
+ * started yet, or gone) SIGTERM asks nspawn to halt the container. After the
  * timeout, SIGKILL for every task in the cgroup. */
 static int nspawn_stop(struct engine_ctr *ctr, int sig, unsigned timeout_ms,
                        struct engine_error *err)
 {
     const struct engine_host *h = ctr->drv->host;
-    pid_t pid = load_pid(ctr);
+    pid_t pid = load_pid(ctr), payload;
     unsigned waited = 0;
 
     if (sig == 0)
         sig = SIGTERM;
-    if (sig == SIGTERM && pid_alive(pid))
+    payload = sig == SIGKILL ? 0 : payload_pid(ctr);
+    /* Right after start nspawn may still be setting up: give the command a
+     * moment to appear rather than halting a half-made container. */
+    while (sig != SIGKILL && !payload && pid_alive(pid) && waited < timeout_ms &&
+           waited < 3000) {
+        sleep_ms(10);
+        waited += 10;
+        payload = payload_pid(ctr);
+    }
+    if (payload > 0)
+        (void)kill(payload, sig);
+    else if (sig == SIGTERM && pid_alive(pid))
         (void)kill(pid, SIGTERM);
     else
         (void)h->cgroup_kill(ctr->cg, sig);
