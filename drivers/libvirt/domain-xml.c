@@ -27,8 +27,10 @@ static int check_text(const char *what, const char *s, struct engine_error *err)
 {
     for (const unsigned char *p = (const unsigned char *)s; *p; p++)
         if (*p < 0x20 && *p != '\t' && *p != '\n' && *p != '\r')
-            return engine_error_set(err, EINVAL, "%s contains control character 0x%02x, which "
-                                                 "libvirt's XML cannot carry", what, *p);
+            return engine_error_set(err, EINVAL,
+                                    "%s contains control character 0x%02x, which "
+                                    "libvirt's XML cannot carry",
+                                    what, *p);
     return 0;
 }
 
@@ -40,8 +42,9 @@ static int check_env_name(const char *name, size_t len, struct engine_error *err
         bool ok = c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
                   (i > 0 && c >= '0' && c <= '9');
         if (!ok)
-            return engine_error_set(err, EINVAL, "Environment variable name '%.*s' is not "
-                                                 "accepted by libvirt ([A-Za-z_][A-Za-z0-9_]*)",
+            return engine_error_set(err, EINVAL,
+                                    "Environment variable name '%.*s' is not "
+                                    "accepted by libvirt ([A-Za-z_][A-Za-z0-9_]*)",
                                     (int)len, name);
     }
     return len ? 0 : engine_error_set(err, EINVAL, "Empty environment variable name");
@@ -102,15 +105,16 @@ static int write_os(struct xw *x, const struct engine_spec *spec,
         const char *eq = strchr(*e, '=');
 
         if (!eq)
-            return engine_error_set(err, EINVAL, "Environment entry '%s' is not NAME=VALUE",
-                                    *e);
+            return engine_error_set(err, EINVAL, "Environment entry '%s' is not NAME=VALUE", *e);
         if ((r = check_env_name(*e, (size_t)(eq - *e), err)) < 0 ||
             (r = check_text("Environment value", eq + 1, err)) < 0)
             return r;
         if (!p->wrap && strpbrk(eq + 1, "<>&'\""))
-            return engine_error_set(err, EINVAL, "Environment value of '%.*s' contains one of "
-                                                 "<>&'\" which libvirt's <initenv> does not "
-                                                 "escape", (int)(eq - *e), *e);
+            return engine_error_set(err, EINVAL,
+                                    "Environment value of '%.*s' contains one of "
+                                    "<>&'\" which libvirt's <initenv> does not "
+                                    "escape",
+                                    (int)(eq - *e), *e);
     }
     xw_start(x, "os");
     xw_text(x, "type", "exe");
@@ -213,8 +217,10 @@ static int write_devices(struct xw *x, const struct engine_spec *spec,
             xw_end(x);
             xw_end(x);
         } else {
-            return engine_error_set(err, ENOTSUP, "Mount type '%s' is not supported by the "
-                                                  "libvirt driver (bind, tmpfs)", m->type);
+            return engine_error_set(err, ENOTSUP,
+                                    "Mount type '%s' is not supported by the "
+                                    "libvirt driver (bind, tmpfs)",
+                                    m->type);
         }
     }
     xw_start(x, "console");

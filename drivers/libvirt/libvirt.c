@@ -53,11 +53,11 @@ struct engine_ctr {
     virConnectPtr conn;
     virDomainPtr dom;
     char *uri;
-    char name[32];     /* engine-<12 hex> */
-    char *rootfs;      /* the core's overlay mount */
-    char *dir;         /* <share_dir>/<name> */
-    char *root;        /* <dir>/root: bind mount of rootfs, the domain's / */
-    char *ctl;         /* <dir>/ctl: gate fifo and exit file, at /.engine inside */
+    char name[32]; /* engine-<12 hex> */
+    char *rootfs;  /* the core's overlay mount */
+    char *dir;     /* <share_dir>/<name> */
+    char *root;    /* <dir>/root: bind mount of rootfs, the domain's / */
+    char *ctl;     /* <dir>/ctl: gate fifo and exit file, at /.engine inside */
 };
 
 static const char *const libvirt_options[] = {"uri", "share_dir", NULL};
@@ -201,8 +201,7 @@ static virConnectPtr conn_open(const char *uri, struct engine_error *err)
     virConnectPtr c = virConnectOpen(uri);
 
     if (!c)
-        engine_error_set(err, ECONNREFUSED, "libvirtd not reachable at %s: %s", uri,
-                         last_error());
+        engine_error_set(err, ECONNREFUSED, "libvirtd not reachable at %s: %s", uri, last_error());
     return c;
 }
 
@@ -217,8 +216,10 @@ static int libvirt_init(const struct engine_host *host, const struct engine_opts
         return engine_error_errno(err, ENOMEM, "Initialise the libvirt driver");
     if (share && share[0] != '/') {
         free(drv);
-        return engine_error_set(err, EINVAL, "Option libvirt.share_dir must be an absolute "
-                                             "path, not '%s'", share);
+        return engine_error_set(err, EINVAL,
+                                "Option libvirt.share_dir must be an absolute "
+                                "path, not '%s'",
+                                share);
     }
     drv->host = host;
     drv->uri = strdup(uri ? uri : DEFAULT_URI);
@@ -283,8 +284,8 @@ static void ctr_free(struct engine_ctr *ctr)
     free(ctr);
 }
 
-static int ctr_new(struct engine_drv *drv, const struct engine_spec *spec,
-                   struct engine_ctr **ret, struct engine_error *err)
+static int ctr_new(struct engine_drv *drv, const struct engine_spec *spec, struct engine_ctr **ret,
+                   struct engine_error *err)
 {
     const char *uri = opt_find(spec->opts, spec->n_opts, "uri");
     struct engine_ctr *ctr;
@@ -335,8 +336,10 @@ static int libvirt_create(struct engine_drv *drv, const struct engine_spec *spec
     int r;
 
     if (spec->userns)
-        return engine_error_set(err, ENOTSUP, "Container '%s': the libvirt driver does not "
-                                              "support user namespaces yet", spec->name);
+        return engine_error_set(err, ENOTSUP,
+                                "Container '%s': the libvirt driver does not "
+                                "support user namespaces yet",
+                                spec->name);
     if (spec->limits.pids_max > 0)
         return engine_error_set(err, ENOTSUP, "Container '%s': libvirt-lxc has no pids limit",
                                 spec->name);
@@ -375,8 +378,7 @@ static int libvirt_create(struct engine_drv *drv, const struct engine_spec *spec
     ctr->dom = virDomainDefineXML(ctr->conn, xml);
     free(xml);
     if (!ctr->dom) {
-        r = engine_error_set(err, EIO, "Define libvirt domain '%s': %s", ctr->name,
-                             last_error());
+        r = engine_error_set(err, EIO, "Define libvirt domain '%s': %s", ctr->name, last_error());
         goto fail;
     }
     *ret_ctr = ctr;
@@ -494,7 +496,7 @@ static int read_exit_file(const char *path)
  * the command's code. A fresh connection: libvirt's is not to be shared across
  * fork. */
 static __attribute__((noreturn)) void start_helper(struct engine_ctr *ctr,
-                                                    const struct engine_stdio *io)
+                                                   const struct engine_stdio *io)
 {
     char gate[PATH_MAX], exitf[PATH_MAX], buf[8192];
     bool held = false, out_ok = true;
@@ -556,27 +558,23 @@ static int libvirt_start(struct engine_ctr *ctr, const struct engine_stdio *io, 
     int r;
 
     if (virDomainIsActive(ctr->dom) == 1)
-        return engine_error_set(err, EBUSY, "libvirt domain '%s' is already running",
-                                ctr->name);
+        return engine_error_set(err, EBUSY, "libvirt domain '%s' is already running", ctr->name);
     snprintf(gate, sizeof(gate), "%s/gate", ctr->ctl);
     snprintf(exitf, sizeof(exitf), "%s/exit", ctr->ctl);
     (void)unlink(exitf);
     (void)unlink(gate);
     if ((r = mkdir_p(ctr->root, 0755)) < 0 || (r = mkdir_p(ctr->ctl, 0777)) < 0)
-        return engine_error_errno(err, r, "Create %s for libvirt domain '%s'", ctr->dir,
-                                  ctr->name);
+        return engine_error_errno(err, r, "Create %s for libvirt domain '%s'", ctr->dir, ctr->name);
     if (mkfifo(gate, 0666) < 0)
-        return engine_error_errno(err, errno, "Create %s for libvirt domain '%s'", gate,
-                                  ctr->name);
+        return engine_error_errno(err, errno, "Create %s for libvirt domain '%s'", gate, ctr->name);
     (void)chmod(gate, 0666);
     /* A fresh bind each start: the core may have remounted the rootfs. */
     unmount_root(ctr->root);
     if (mount(ctr->rootfs, ctr->root, NULL, MS_BIND | MS_REC, NULL) < 0)
-        return engine_error_errno(err, errno, "Bind %s to %s for libvirt domain '%s'",
-                                  ctr->rootfs, ctr->root, ctr->name);
+        return engine_error_errno(err, errno, "Bind %s to %s for libvirt domain '%s'", ctr->rootfs,
+                                  ctr->root, ctr->name);
     if (virDomainCreate(ctr->dom) < 0) {
-        r = engine_error_set(err, EIO, "Start libvirt domain '%s': %s", ctr->name,
-                             last_error());
+        r = engine_error_set(err, EIO, "Start libvirt domain '%s': %s", ctr->name, last_error());
         unmount_root(ctr->root);
         return r;
     }
@@ -672,8 +670,7 @@ static int libvirt_stop(struct engine_ctr *ctr, int sig, unsigned timeout_ms,
     return 0;
 }
 
-static int libvirt_state(struct engine_ctr *ctr, struct engine_state *st,
-                         struct engine_error *err)
+static int libvirt_state(struct engine_ctr *ctr, struct engine_state *st, struct engine_error *err)
 {
     int state = 0, reason = 0;
 
@@ -709,8 +706,7 @@ static int libvirt_state(struct engine_ctr *ctr, struct engine_state *st,
     return 0;
 }
 
-static int libvirt_stats(struct engine_ctr *ctr, struct engine_stats *st,
-                         struct engine_error *err)
+static int libvirt_stats(struct engine_ctr *ctr, struct engine_stats *st, struct engine_error *err)
 {
     virDomainMemoryStatStruct ms[VIR_DOMAIN_MEMORY_STAT_NR];
     virDomainInfo info;
@@ -722,16 +718,13 @@ static int libvirt_stats(struct engine_ctr *ctr, struct engine_stats *st,
     if (info.state == VIR_DOMAIN_SHUTOFF)
         return engine_error_set(err, ESRCH, "libvirt domain '%s' is not running", ctr->name);
     engine_stats_set(st, ENGINE_STAT_CPU_NS, info.cpuTime, ENGINE_SRC_LIBVIRT);
-    engine_stats_set(st, ENGINE_STAT_MEM_CURRENT, (uint64_t)info.memory * 1024,
-                     ENGINE_SRC_LIBVIRT);
+    engine_stats_set(st, ENGINE_STAT_MEM_CURRENT, (uint64_t)info.memory * 1024, ENGINE_SRC_LIBVIRT);
     /* maxMem is the <memory> libvirt enforces (the host's RAM when none was asked). */
-    engine_stats_set(st, ENGINE_STAT_MEM_LIMIT, (uint64_t)info.maxMem * 1024,
-                     ENGINE_SRC_LIBVIRT);
+    engine_stats_set(st, ENGINE_STAT_MEM_LIMIT, (uint64_t)info.maxMem * 1024, ENGINE_SRC_LIBVIRT);
     n = virDomainMemoryStats(ctr->dom, ms, VIR_DOMAIN_MEMORY_STAT_NR, 0);
     for (int i = 0; i < n; i++)
         if (ms[i].tag == VIR_DOMAIN_MEMORY_STAT_RSS)
-            engine_stats_set(st, ENGINE_STAT_MEM_CURRENT, ms[i].val * 1024,
-                             ENGINE_SRC_LIBVIRT);
+            engine_stats_set(st, ENGINE_STAT_MEM_CURRENT, ms[i].val * 1024, ENGINE_SRC_LIBVIRT);
     return 0;
 }
 
@@ -757,11 +750,9 @@ static int libvirt_destroy(struct engine_ctr *ctr, struct engine_error *err)
 
     if (virDomainIsActive(ctr->dom) == 1 && virDomainDestroy(ctr->dom) < 0 &&
         virDomainIsActive(ctr->dom) == 1)
-        r = engine_error_set(err, EIO, "Destroy libvirt domain '%s': %s", ctr->name,
-                             last_error());
+        r = engine_error_set(err, EIO, "Destroy libvirt domain '%s': %s", ctr->name, last_error());
     if (r == 0 && virDomainUndefine(ctr->dom) < 0)
-        r = engine_error_set(err, EIO, "Undefine libvirt domain '%s': %s", ctr->name,
-                             last_error());
+        r = engine_error_set(err, EIO, "Undefine libvirt domain '%s': %s", ctr->name, last_error());
     unmount_root(ctr->root);
     if (r == 0 && !is_mountpoint(ctr->root)) {
         r = rm_rf(ctr->dir);

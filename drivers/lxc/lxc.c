@@ -49,9 +49,9 @@ struct engine_drv {
 struct engine_ctr {
     struct engine_drv *drv;
     struct lxc_container *c;
-    char *name;    /* LXC container name (the engine id) */
+    char *name; /* LXC container name (the engine id) */
     char *lxcpath;
-    char *log;     /* lxc.log.file, named in start errors */
+    char *log; /* lxc.log.file, named in start errors */
     char **argv;
 };
 
@@ -194,8 +194,7 @@ static char *lxcpath_for(struct engine_drv *drv, const struct engine_spec *spec)
         p = drv->lxcpath;
     if (p)
         return strdup(p);
-    if (asprintf(&r, "%s/lxc", drv->host->root_dir ? drv->host->root_dir : "/var/lib/engine")
-        < 0)
+    if (asprintf(&r, "%s/lxc", drv->host->root_dir ? drv->host->root_dir : "/var/lib/engine") < 0)
         return NULL;
     return r;
 }
@@ -204,7 +203,8 @@ static bool host_is_cgroup2(void)
 {
     struct statfs sfs;
 
-    return statfs("/sys/fs/cgroup", &sfs) == 0 && sfs.f_type == (typeof(sfs.f_type))CGROUP2_SUPER_MAGIC;
+    return statfs("/sys/fs/cgroup", &sfs) == 0 &&
+           sfs.f_type == (typeof(sfs.f_type))CGROUP2_SUPER_MAGIC;
 }
 
 static bool apparmor_enabled(void)
@@ -253,8 +253,10 @@ static int lxc_init(const struct engine_host *host, const struct engine_opts *op
     if (p) {
         if (p[0] != '/') {
             free(drv);
-            return engine_error_set(err, EINVAL, "Option lxc.lxcpath must be an absolute path, "
-                                                 "not '%s'", p);
+            return engine_error_set(err, EINVAL,
+                                    "Option lxc.lxcpath must be an absolute path, "
+                                    "not '%s'",
+                                    p);
         }
         drv->lxcpath = strdup(p);
         if (!drv->lxcpath) {
@@ -281,8 +283,9 @@ static int lxc_probe(struct engine_drv *drv, struct engine_error *err)
 
     if (!lxc_init_path()) {
         free(path);
-        (void)engine_error_set(err, ENOENT, "LXC's init (init.lxc) not found in /usr/sbin or "
-                                            "/usr/libexec/lxc: is the lxc package installed?");
+        (void)engine_error_set(err, ENOENT,
+                               "LXC's init (init.lxc) not found in /usr/sbin or "
+                               "/usr/libexec/lxc: is the lxc package installed?");
         return ENGINE_DECLINED;
     }
     if (!path)
@@ -313,8 +316,8 @@ static void ctr_free(struct engine_ctr *ctr)
 }
 
 /* A handle with everything but the lxc_container. */
-static int ctr_new(struct engine_drv *drv, const struct engine_spec *spec,
-                   struct engine_ctr **ret, struct engine_error *err)
+static int ctr_new(struct engine_drv *drv, const struct engine_spec *spec, struct engine_ctr **ret,
+                   struct engine_error *err)
 {
     struct engine_ctr *ctr;
 
@@ -341,8 +344,8 @@ static int set_item(struct engine_ctr *ctr, const char *key, const char *value,
                     struct engine_error *err)
 {
     if (!ctr->c->set_config_item(ctr->c, key, value))
-        return engine_error_set(err, EINVAL, "Set %s = %s for LXC container '%s'%s%s", key,
-                                value, ctr->name, ctr->c->error_string ? ": " : "",
+        return engine_error_set(err, EINVAL, "Set %s = %s for LXC container '%s'%s%s", key, value,
+                                ctr->name, ctr->c->error_string ? ": " : "",
                                 ctr->c->error_string ? ctr->c->error_string : "");
     return 0;
 }
@@ -360,8 +363,8 @@ static int set_itemf(struct engine_ctr *ctr, struct engine_error *err, const cha
     n = vsnprintf(buf, sizeof(buf), fmt, ap);
     va_end(ap);
     if (n < 0 || (size_t)n >= sizeof(buf))
-        return engine_error_set(err, ENAMETOOLONG, "Value of %s too long for container '%s'",
-                                key, ctr->name);
+        return engine_error_set(err, ENAMETOOLONG, "Value of %s too long for container '%s'", key,
+                                ctr->name);
     return set_item(ctr, key, buf, err);
 }
 
@@ -379,8 +382,8 @@ static int set_limits(struct engine_ctr *ctr, const struct engine_limits *l,
                               ? l->memory_swap_bytes - l->memory_bytes
                               : 0);
         if (!r && l->cpu_quota_us > 0)
-            r = set_itemf(ctr, err, "lxc.cgroup2.cpu.max", "%" PRIu64 " %" PRIu64,
-                          l->cpu_quota_us, l->cpu_period_us ? l->cpu_period_us : 100000);
+            r = set_itemf(ctr, err, "lxc.cgroup2.cpu.max", "%" PRIu64 " %" PRIu64, l->cpu_quota_us,
+                          l->cpu_period_us ? l->cpu_period_us : 100000);
         if (!r && l->cpu_shares > 0)
             r = set_itemf(ctr, err, "lxc.cgroup2.cpu.weight", "%" PRIu64,
                           1 + ((l->cpu_shares < 2 ? 0 : l->cpu_shares - 2) * 9999) / 262142);
@@ -437,8 +440,10 @@ static int set_mounts(struct engine_ctr *ctr, const struct engine_spec *spec,
         int r;
 
         if (!m->source || !m->target || m->target[0] != '/')
-            return engine_error_set(err, EINVAL, "Mount %zu of container '%s' needs a source "
-                                                 "and an absolute target", i, ctr->name);
+            return engine_error_set(err, EINVAL,
+                                    "Mount %zu of container '%s' needs a source "
+                                    "and an absolute target",
+                                    i, ctr->name);
         if (bind && stat(m->source, &st) == 0)
             is_dir = S_ISDIR(st.st_mode);
         fstab_escape(m->source, src, sizeof(src));
@@ -446,8 +451,8 @@ static int set_mounts(struct engine_ctr *ctr, const struct engine_spec *spec,
         fstab_escape(m->target + 1, dst, sizeof(dst));
         r = set_itemf(ctr, err, "lxc.mount.entry", "%s %s %s %s%s%s%s,create=%s 0 0", src,
                       dst[0] ? dst : ".", bind ? "none" : type, bind ? "bind" : "defaults",
-                      m->readonly ? ",ro" : "", m->options ? "," : "",
-                      m->options ? m->options : "", is_dir ? "dir" : "file");
+                      m->readonly ? ",ro" : "", m->options ? "," : "", m->options ? m->options : "",
+                      is_dir ? "dir" : "file");
         if (r < 0)
             return r;
     }
@@ -463,15 +468,17 @@ static int set_user(struct engine_ctr *ctr, const char *user, struct engine_erro
     errno = 0;
     uid = strtoul(user, &end, 10);
     if (errno || end == user || (*end && *end != ':'))
-        return engine_error_set(err, EINVAL, "User '%s' of container '%s' must be uid[:gid]",
-                                user, ctr->name);
+        return engine_error_set(err, EINVAL, "User '%s' of container '%s' must be uid[:gid]", user,
+                                ctr->name);
     gid = uid;
     if (*end == ':') {
         const char *g = end + 1;
         gid = strtoul(g, &end, 10);
         if (errno || end == g || *end)
-            return engine_error_set(err, EINVAL, "User '%s' of container '%s' must be "
-                                                 "uid[:gid]", user, ctr->name);
+            return engine_error_set(err, EINVAL,
+                                    "User '%s' of container '%s' must be "
+                                    "uid[:gid]",
+                                    user, ctr->name);
     }
     r = set_itemf(ctr, err, "lxc.init.uid", "%lu", uid);
     return r < 0 ? r : set_itemf(ctr, err, "lxc.init.gid", "%lu", gid);
@@ -521,8 +528,10 @@ static int lxc_create(struct engine_drv *drv, const struct engine_spec *spec,
     int r;
 
     if (spec->userns)
-        return engine_error_set(err, ENOTSUP, "Container '%s': the lxc driver does not support "
-                                              "user namespaces yet", spec->name);
+        return engine_error_set(err, ENOTSUP,
+                                "Container '%s': the lxc driver does not support "
+                                "user namespaces yet",
+                                spec->name);
     if (!spec->argv || !spec->argv[0])
         return engine_error_set(err, EINVAL, "Container '%s' has no command", spec->name);
     r = ctr_new(drv, spec, &ctr, err);
@@ -542,8 +551,8 @@ static int lxc_create(struct engine_drv *drv, const struct engine_spec *spec,
         return r;
     }
     if (ctr->c->is_defined(ctr->c)) {
-        r = engine_error_set(err, EEXIST, "LXC container '%s' already exists under %s",
-                             ctr->name, ctr->lxcpath);
+        r = engine_error_set(err, EEXIST, "LXC container '%s' already exists under %s", ctr->name,
+                             ctr->lxcpath);
         ctr_free(ctr);
         return r;
     }
@@ -591,7 +600,7 @@ static void lxc_release(struct engine_ctr *ctr)
 /* The start child: blocks in lxc's start() like lxc-execute, exits with the
  * command's exit code (a signal N as 128+N, the way init.lxc reports it). */
 static __attribute__((noreturn)) void start_child(struct engine_ctr *ctr,
-                                                   const struct engine_stdio *io)
+                                                  const struct engine_stdio *io)
 {
     struct lxc_container *c = ctr->c;
     int st;
@@ -673,8 +682,7 @@ static int signal_children(pid_t pid, int sig)
     return count > 0 ? count : -ESRCH;
 }
 
-static int lxc_stop(struct engine_ctr *ctr, int sig, unsigned timeout_ms,
-                    struct engine_error *err)
+static int lxc_stop(struct engine_ctr *ctr, int sig, unsigned timeout_ms, struct engine_error *err)
 {
     struct lxc_container *c = ctr->c;
     pid_t pid;
@@ -711,8 +719,8 @@ static int lxc_state(struct engine_ctr *ctr, struct engine_state *st, struct eng
         st->status = ENGINE_CTR_EXITED;
     else if (strcmp(s, "FROZEN") == 0 || strcmp(s, "FREEZING") == 0)
         st->status = ENGINE_CTR_PAUSED;
-    else if (strcmp(s, "RUNNING") == 0 || strcmp(s, "THAWED") == 0 ||
-             strcmp(s, "STARTING") == 0 || strcmp(s, "STOPPING") == 0)
+    else if (strcmp(s, "RUNNING") == 0 || strcmp(s, "THAWED") == 0 || strcmp(s, "STARTING") == 0 ||
+             strcmp(s, "STOPPING") == 0)
         st->status = ENGINE_CTR_RUNNING;
     else
         st->status = ENGINE_CTR_UNKNOWN;
@@ -743,8 +751,7 @@ static bool cg_read_u64(struct lxc_container *c, const char *key, uint64_t *ret)
 }
 
 /* "key value" lines of a flat-keyed file such as memory.events or cpu.stat. */
-static bool cg_read_keyed(struct lxc_container *c, const char *file, const char *key,
-                          uint64_t *ret)
+static bool cg_read_keyed(struct lxc_container *c, const char *file, const char *key, uint64_t *ret)
 {
     char buf[4096];
     size_t klen = strlen(key);
@@ -753,7 +760,8 @@ static bool cg_read_keyed(struct lxc_container *c, const char *file, const char 
     if (n <= 0)
         return false;
     buf[(size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1] = '\0';
-    for (char *line = buf; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+    for (char *line = buf; line && *line;
+         line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
         if (strncmp(line, key, klen) == 0 && line[klen] == ' ') {
             *ret = strtoull(line + klen + 1, NULL, 10);
             return true;
@@ -826,8 +834,7 @@ static int lxc_destroy(struct engine_ctr *ctr, struct engine_error *err)
     char dir[PATH_MAX];
     int r = 0;
 
-    if (ctr->c && ctr->c->is_running(ctr->c) && !ctr->c->stop(ctr->c) &&
-        ctr->c->is_running(ctr->c))
+    if (ctr->c && ctr->c->is_running(ctr->c) && !ctr->c->stop(ctr->c) && ctr->c->is_running(ctr->c))
         r = lxc_fail(ctr, err, EIO, "Stop");
     /* Not c->destroy(): for a dir rootfs it deletes the rootfs contents, which
      * belong to the core. The container is its config dir, nothing more. */

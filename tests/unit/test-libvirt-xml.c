@@ -46,8 +46,8 @@ static void check_text(xmlDocPtr doc, const char *expr, int n, const char *want)
     free(got);
 }
 
-static char *const nasty_argv[] = {"/bin/echo", "a<b", "c&d", "'q'", "\"dq\"", "]]>", "x\ny",
-                                   "$HOME `id`", NULL};
+static char *const nasty_argv[] = {"/bin/echo", "a<b",  "c&d",        "'q'", "\"dq\"",
+                                   "]]>",       "x\ny", "$HOME `id`", NULL};
 static char *const nasty_env[] = {"FOO=bar <&'\">", "PATH=/bin:/usr/bin", "EMPTY=", NULL};
 static const struct engine_mount mounts[] = {
     {.source = "/srv/a&b", .target = "/data", .type = "bind", .readonly = 1},
@@ -112,8 +112,7 @@ static void test_wrapped(void)
     ok(xpath_count(doc, "/domain/os/initenv") == 0, "wrapped: environment travels as arguments");
     check_text(doc, "/domain/os/initdir", 0, "/w'd");
     ok(xpath_count(doc, "/domain/features/privnet") == 1, "private network by default");
-    check_text(doc, "/domain/devices/filesystem/target[@dir='/']/../source/@dir", 0,
-               p.root_source);
+    check_text(doc, "/domain/devices/filesystem/target[@dir='/']/../source/@dir", 0, p.root_source);
     check_text(doc, "/domain/devices/filesystem/target[@dir='" LIBVIRT_CTR_DIR "']/../source/@dir",
                0, p.control_dir);
     check_text(doc, "/domain/devices/filesystem/target[@dir='/data']/../source/@dir", 0,
@@ -162,8 +161,7 @@ static void test_refused(void)
     static char *const bad_env[] = {"1BAD=x", NULL};
     static char *const no_eq_env[] = {"NOEQ", NULL};
     struct engine_spec spec = base_spec();
-    struct libvirt_xml_params p = {.name = "x", .root_source = "/r", .memory_kib = 1,
-                                   .wrap = true};
+    struct libvirt_xml_params p = {.name = "x", .root_source = "/r", .memory_kib = 1, .wrap = true};
     struct engine_error err = {0};
     char *xml = NULL;
 
