@@ -75,6 +75,23 @@ static int open_handle(struct engine_ctx *ctx, const struct engine_record *rec,
     return 0;
 }
 
+/* A record whose creator died mid-create (CLI or daemon killed): finish the
+ * job backwards, so nothing half-made is left or silently lost. Returns true
+ * when the record is gone. */
+static bool reap_half_created(struct engine_ctx *ctx, struct engine_record *rec)
+{
+    struct engine_error e = {0};
+    int lock;
+
+    if (rec->status != ENGINE_REC_CREATING || engine_monitor_alive(rec))
+        return false;
+    lock = engine_container_lock(ctx, rec->id);
+    (void)engine_container_remove_record(ctx, rec, &e);
+    if (lock >= 0)
+        (void)close(lock);
+    return true;
+}
+
 /* A running record whose monitor is gone: the container ended unobserved. */
 static void refresh(struct engine_ctx *ctx, struct engine_record *rec)
 {
@@ -109,6 +126,12 @@ static int lookup(struct engine_ctx *ctx, const char *ref, struct engine_record 
 {
     int q = engine_state_lookup(ctx, ref, ret, err);
 
+    if (q == 0 && reap_half_created(ctx, *ret)) {
+        engine_record_free(*ret);
+        *ret = NULL;
+        return engine_error_set(err, ENOENT, "No such container: %s (its creation was "
+                                "interrupted; what it had made is removed)", ref);
+    }
     if (q == 0)
         refresh(ctx, *ret);
     return q;
@@ -214,6 +237,10 @@ static struct engine_record *record_new(struct engine_ctx *ctx,
     }
     record_set_opts(r, ctx, req->exec_opts, driver);
     r->status = ENGINE_REC_CREATING;
+    /* While creating, the "monitor" is the creating process: if it dies
+     * before the end, the record is known to be half-made. */
+    r->monitor_pid = getpid();
+    r->monitor_start = engine_proc_starttime(r->monitor_pid);
     r->created_ns = realtime_ns();
     return r;
 }
@@ -314,6 +341,8 @@ int engine_container_create(struct engine_ctx *ctx, const struct engine_create_r
     }
     mod->table.release(ctr);
     rec->status = ENGINE_CTR_CREATED;
+    rec->monitor_pid = 0;
+    rec->monitor_start = 0;
     q = engine_state_save(ctx, rec, err);
     if (q < 0) {
         struct engine_error e = {0};
@@ -624,10 +653,21 @@ int engine_container_list(struct engine_ctx *ctx, struct engine_record ***ret, s
                           struct engine_error *err)
 {
     int q = engine_state_list(ctx, ret, ret_n, err);
+    size_t n = 0;
 
-    for (size_t i = 0; q == 0 && i < *ret_n; i++)
-        refresh(ctx, (*ret)[i]);
-    return q;
+    if (q < 0)
+        return q;
+    for (size_t i = 0; i < *ret_n; i++) {
+        struct engine_record *r = (*ret)[i];
+        if (reap_half_created(ctx, r)) {
+            engine_record_free(r);
+            continue;
+        }
+        refresh(ctx, r);
+        (*ret)[n++] = r;
+    }
+    *ret_n = n;
+    return 0;
 }
 
 int engine_container_wait(struct engine_ctx *ctx, const char *ref, int *ret_exit_code,
