@@ -23,6 +23,11 @@ if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
 else
     echo "libvirtd-stop: libvirtd not running"
 fi
+# libvirt-lxc leaves the empty parent of its per-domain cgroups behind; rmdir
+# only removes it when no domain is in it.
+for d in /sys/fs/cgroup/*/machine /sys/fs/cgroup/machine; do
+    [ -d "$d" ] && rmdir "$d" 2>/dev/null
+done
 if mountpoint -q "$SHARE" 2>/dev/null &&
     ! awk -v p="$SHARE/" 'index($5, p) == 1 { found = 1 } END { exit !found }' /proc/self/mountinfo; then
     umount "$SHARE" && rmdir "$SHARE" 2>/dev/null
