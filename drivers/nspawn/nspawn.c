@@ -593,12 +593,13 @@ static int nspawn_start(struct engine_ctr *ctr, const struct engine_stdio *io, p
     ssize_t n;
     pid_t pid;
 
+    /* Errors here are wrapped by the core with the container's name. */
     r = load_args(ctr->state_dir, &args, err);
     if (r < 0)
-        return engine_error_wrap(err, "Start container %s", ctr->id);
+        return r;
     if (pipe2(p, O_CLOEXEC) < 0) {
         argv_free(args);
-        return engine_error_errno(err, errno, "Start container %s: pipe", ctr->id);
+        return engine_error_errno(err, errno, "pipe");
     }
     pid = fork();
     if (pid < 0) {
@@ -606,7 +607,7 @@ static int nspawn_start(struct engine_ctr *ctr, const struct engine_stdio *io, p
         argv_free(args);
         close(p[0]);
         close(p[1]);
-        return engine_error_errno(err, r, "Start container %s: fork", ctr->id);
+        return engine_error_errno(err, r, "fork");
     }
     if (pid == 0) {
         close(p[0]);
@@ -621,7 +622,7 @@ static int nspawn_start(struct engine_ctr *ctr, const struct engine_stdio *io, p
     if (n == (ssize_t)sizeof(rep)) {
         (void)waitpid(pid, NULL, 0);
         rep.msg[sizeof(rep.msg) - 1] = '\0';
-        return engine_error_errno(err, rep.code, "Start container %s: %s", ctr->id, rep.msg);
+        return engine_error_errno(err, rep.code, "%s", rep.msg);
     }
     snprintf(pidbuf, sizeof(pidbuf), "%d\n", (int)pid);
     pidpath = path_join(ctr->state_dir, PID_FILE);

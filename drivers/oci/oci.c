@@ -501,16 +501,22 @@ static int wait_exit(pid_t pid)
     return 128 + WTERMSIG(status);
 }
 
-/* The runtime's last words: the last non-empty line it logged or printed. */
+/* The runtime's last words: the last non-empty line it logged or printed,
+ * reduced to the message when it is logrus text (runc: time=... msg="..."). */
 static void last_line(const char *text, char *buf, size_t len)
 {
-    const char *end = text + strlen(text), *start;
+    const char *end = text + strlen(text), *start, *msg;
 
     while (end > text && (end[-1] == '\n' || end[-1] == ' '))
         end--;
     start = end;
     while (start > text && start[-1] != '\n')
         start--;
+    msg = strstr(start, "msg=\"");
+    if (msg && msg < end && end[-1] == '"' && end - 1 > msg + 5) {
+        start = msg + 5;
+        end--;
+    }
     snprintf(buf, len, "%.*s", (int)(end - start), start);
 }
 
@@ -701,23 +707,26 @@ static int oci_start(struct engine_ctr *ctr, const struct engine_stdio *io, pid_
     pid_t pid;
     int r;
 
+    /* Errors here are wrapped by the core with the container's name. */
     if (!pidfile)
-        return engine_error_errno(err, ENOMEM, "Start container %s", ctr->id);
+        return engine_error_errno(err, ENOMEM, "OCI bundle");
     (void)unlink(pidfile);
     r = runtime_run(ctr, create, io, NULL, err);
     free(pidfile);
-    if (r < 0)
-        return engine_error_wrap(err, "Start container %s", ctr->id);
+    if (r < 0) {
+        (void)runtime_run(ctr, del, NULL, NULL, NULL);
+        return r;
+    }
     pid = read_pid_file(ctr);
     if (!pid) {
         (void)runtime_run(ctr, del, NULL, NULL, NULL);
-        return engine_error_set(err, EIO, "Start container %s: %s create wrote no pid file",
-                                ctr->id, base_name(ctr->runtime));
+        return engine_error_set(err, EIO, "%s create wrote no pid file",
+                                base_name(ctr->runtime));
     }
     r = runtime_run(ctr, start, NULL, NULL, err);
     if (r < 0) {
         (void)runtime_run(ctr, del, NULL, NULL, NULL);
-        return engine_error_wrap(err, "Start container %s", ctr->id);
+        return r;
     }
     *ret_pid = pid;
     return 0;
