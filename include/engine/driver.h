@@ -188,4 +188,9 @@ struct engine_driver {
 
 typedef const struct engine_driver *(*engine_driver_entry_fn)(void);
 
+/* The one symbol a module defines (and exports: build with -fvisibility=hidden,
+ * this declaration keeps it visible). Declared here so a module compiles
+ * cleanly with -Wmissing-prototypes. */
+ENGINE_DRIVER_EXPORT const struct engine_driver *engine_driver_entry(void);
+
 #endif
