@@ -12,14 +12,18 @@
 
 #include "domain-xml.h"
 
-/* Arguments: N, then N "NAME=VALUE" environment entries, then the command.
- * The environment travels as arguments, not <initenv>: libvirt 9.0 re-formats
- * the definition for its libvirt_lxc controller without escaping <initenv>
- * text, so a value with '<' or '&' made the domain fail to start. The gate read
- * blocks until the driver has the console open; $? of the command goes to the
- * exit file (127 when it is not found, 128+N when a signal killed it). */
+/* Arguments: the hostname ("" = keep libvirt's, the domain name), N, then N
+ * "NAME=VALUE" environment entries, then the command. The environment travels
+ * as arguments, not <initenv>: libvirt 9.0 re-formats the definition for its
+ * libvirt_lxc controller without escaping <initenv> text, so a value with '<'
+ * or '&' made the domain fail to start. The gate read blocks until the driver
+ * has the console open; $? of the command goes to the exit file (127 when it is
+ * not found, 128+N when a signal killed it). */
 const char libvirt_wrapper_script[] =
-    "n=$1; shift; while [ \"$n\" -gt 0 ]; do export \"$1\"; shift; n=$((n - 1)); done; "
+    "h=$1; n=$2; shift 2; "
+    "[ -z \"$h\" ] || echo \"$h\" 2>/dev/null >/proc/sys/kernel/hostname || "
+    "hostname \"$h\" 2>/dev/null; "
+    "while [ \"$n\" -gt 0 ]; do export \"$1\"; shift; n=$((n - 1)); done; "
     "read -r _ <" LIBVIRT_CTR_GATE "; \"$@\"; echo $? >" LIBVIRT_CTR_EXIT;
 
 /* XML 1.0 cannot carry these at all, escaped or not. */
@@ -123,6 +127,9 @@ static int write_os(struct xw *x, const struct engine_spec *spec,
         xw_text(x, "initarg", "-c");
         xw_text(x, "initarg", libvirt_wrapper_script);
         xw_text(x, "initarg", "sh"); /* $0 */
+        if (spec->hostname && (r = check_text("Hostname", spec->hostname, err)) < 0)
+            return r;
+        xw_text(x, "initarg", spec->hostname ? spec->hostname : "");
         snprintf(count, sizeof(count), "%zu", n_env);
         xw_text(x, "initarg", count);
         for (char *const *e = spec->env; e && *e; e++)

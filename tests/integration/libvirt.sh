@@ -54,6 +54,7 @@ check_eq "workdir and environment with XML metacharacters" "/tmp/w bar <&'\"" \
     "$(run -w /tmp/w --env 'FOO=bar <&'"'"'"' busybox sh -c 'echo $(pwd) "$FOO"' 2>&1)"
 check_eq "arguments with XML metacharacters" "[a<b] [c&d] ['q'] [\"dq\"] []]>]" \
     "$(run busybox sh -c 'for a in "$@"; do printf "[%s] " "$a"; done' sh 'a<b' 'c&d' "'q'" '"dq"' ']]>' 2>&1 | sed 's/ $//')"
+check_eq "--hostname is set" "h1" "$(run --hostname h1 busybox hostname 2>&1)"
 check_eq "own network namespace (only lo)" "lo" "$(run busybox ls /sys/class/net 2>&1)"
 run --read-only busybox touch /x >/dev/null 2>&1
 check "--read-only: writing / fails" test $? -ne 0

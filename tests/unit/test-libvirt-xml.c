@@ -64,6 +64,7 @@ static struct engine_spec base_spec(void)
         .argv = nasty_argv,
         .env = nasty_env,
         .cwd = "/w'd",
+        .hostname = "h<&>",
         .limits = {.memory_bytes = 64 << 20, .cpu_quota_us = 50000, .cpu_period_us = 100000},
         .mounts = mounts,
         .n_mounts = 2,
@@ -103,6 +104,7 @@ static void test_wrapped(void)
     check_text(doc, "/domain/os/initarg", i++, "-c");
     check_text(doc, "/domain/os/initarg", i++, libvirt_wrapper_script);
     check_text(doc, "/domain/os/initarg", i++, "sh");
+    check_text(doc, "/domain/os/initarg", i++, "h<&>");
     check_text(doc, "/domain/os/initarg", i++, "3");
     for (int e = 0; nasty_env[e]; e++)
         check_text(doc, "/domain/os/initarg", i++, nasty_env[e]);
