@@ -313,6 +313,32 @@ static int add_mount_args(struct argv_buf *a, const struct engine_spec *spec,
     return 0;
 }
 
+/* nspawn --user takes a name (or a number) that it resolves by running
+ * getent inside the container, and only a user, not uid:gid. Say so up
+ * front rather than let nspawn fail with "Failed to resolve user". */
+static int check_user(const struct engine_spec *spec, struct engine_error *err)
+{
+    static const char *const getent[] = {"usr/bin/getent", "bin/getent", "usr/sbin/getent",
+                                         "sbin/getent", NULL};
+    bool found = false;
+
+    if (strchr(spec->user, ':'))
+        return engine_error_set(err, ENOTSUP,
+                                "systemd-nspawn takes a user, not uid:gid ('%s')", spec->user);
+    for (size_t i = 0; getent[i] && !found; i++) {
+        char *p = path_join(spec->rootfs, getent[i]);
+
+        found = p && access(p, X_OK) == 0;
+        free(p);
+    }
+    if (!found)
+        return engine_error_set(err, ENOTSUP,
+                                "systemd-nspawn resolves --user '%s' with getent, which image "
+                                "'%s' lacks",
+                                spec->user, spec->image ? spec->image : "?");
+    return 0;
+}
+
 /* Everything after the binary: systemd-nspawn [options] -- argv... */
 static int build_args(const struct engine_drv *drv, const struct engine_spec *spec,
                       char ***ret, struct engine_error *err)
@@ -337,8 +363,14 @@ static int build_args(const struct engine_drv *drv, const struct engine_spec *sp
     argv_add(&a, "--kill-signal=SIGRTMIN+3");
     argv_add(&a, "--chdir=%s", spec->cwd && *spec->cwd ? spec->cwd : "/");
     if (spec->user && *spec->user && strcmp(spec->user, "0") && strcmp(spec->user, "root") &&
-        strcmp(spec->user, "0:0"))
+        strcmp(spec->user, "0:0")) {
+        r = check_user(spec, err);
+        if (r < 0) {
+            argv_free(a.v);
+            return r;
+        }
         argv_add(&a, "--user=%s", spec->user);
+    }
     if (spec->readonly_rootfs)
         argv_add(&a, "--read-only");
     if (!spec->network_host)
@@ -355,7 +387,7 @@ static int build_args(const struct engine_drv *drv, const struct engine_spec *sp
         argv_add(&a, "%s", spec->argv[i]);
     if (a.oom) {
         argv_free(a.v);
-        return engine_error_errno(err, ENOMEM, "Container %s: nspawn command line", spec->name);
+        return engine_error_errno(err, ENOMEM, "systemd-nspawn command line");
     }
     *ret = a.v;
     return 0;
@@ -469,22 +501,21 @@ static int nspawn_create(struct engine_drv *drv, const struct engine_spec *spec,
 
     if (spec->userns)
         return engine_error_set(err, ENOTSUP,
-                                "Container %s: user namespaces not supported by the nspawn driver",
-                                spec->name);
+                                "User namespaces not supported by the nspawn driver");
     r = build_args(drv, spec, &args, err);
     if (r < 0)
-        return engine_error_wrap(err, "Container %s", spec->name);
+        return r;
     ctr = ctr_new(drv, spec);
     if (!ctr) {
         argv_free(args);
-        return engine_error_errno(err, ENOMEM, "Container %s", spec->name);
+        return engine_error_errno(err, ENOMEM, "nspawn driver");
     }
     snprintf(cgname, sizeof(cgname), "engine/%s", spec->id);
     r = h->cgroup_create(cgname, &spec->limits, &ctr->cg, err);
     if (r < 0) {
         argv_free(args);
         ctr_free(ctr);
-        return engine_error_wrap(err, "Container %s", spec->name);
+        return r;
     }
     r = save_args(spec->state_dir, args, err);
     argv_free(args);
@@ -492,7 +523,7 @@ static int nspawn_create(struct engine_drv *drv, const struct engine_spec *spec,
         (void)h->cgroup_destroy(ctr->cg, NULL);
         ctr->cg = NULL;
         ctr_free(ctr);
-        return engine_error_wrap(err, "Container %s", spec->name);
+        return r;
     }
     *ret_ctr = ctr;
     return 0;
@@ -506,12 +537,12 @@ static int nspawn_restore(struct engine_drv *drv, const struct engine_spec *spec
     int r;
 
     if (!ctr)
-        return engine_error_errno(err, ENOMEM, "Container %s", spec->name);
+        return engine_error_errno(err, ENOMEM, "nspawn driver");
     snprintf(cgname, sizeof(cgname), "engine/%s", spec->id);
     r = drv->host->cgroup_open(cgname, &ctr->cg, err);
     if (r < 0) {
         ctr_free(ctr);
-        return engine_error_wrap(err, "Container %s", spec->name);
+        return r;
     }
     *ret_ctr = ctr;
     return 0;
@@ -637,7 +668,7 @@ static int nspawn_stats(struct engine_ctr *ctr, struct engine_stats *st, struct 
 {
     int r = ctr->drv->host->cgroup_stats(ctr->cg, st, err);
 
-    return r < 0 ? engine_error_wrap(err, "Stats of container %s", ctr->id) : 0;
+    return r < 0 ? r : 0;
 }
 
 static int cgroup_tasks(struct engine_ctr *ctr)
@@ -720,8 +751,7 @@ static int nspawn_stop(struct engine_ctr *ctr, int sig, unsigned timeout_ms,
         for (int i = 0; i < 250 && cgroup_tasks(ctr) > 0; i++)
             sleep_ms(20);
         if (cgroup_tasks(ctr) > 0)
-            return engine_error_set(err, EBUSY, "Stop container %s: tasks survive SIGKILL",
-                                    ctr->id);
+            return engine_error_set(err, EBUSY, "Tasks survive SIGKILL");
     }
     return 0;
 }
@@ -755,14 +785,14 @@ static int nspawn_pause(struct engine_ctr *ctr, struct engine_error *err)
 {
     int r = ctr->drv->host->cgroup_freeze(ctr->cg, 1, err);
 
-    return r < 0 ? engine_error_wrap(err, "Pause container %s", ctr->id) : 0;
+    return r < 0 ? r : 0;
 }
 
 static int nspawn_resume(struct engine_ctr *ctr, struct engine_error *err)
 {
     int r = ctr->drv->host->cgroup_freeze(ctr->cg, 0, err);
 
-    return r < 0 ? engine_error_wrap(err, "Resume container %s", ctr->id) : 0;
+    return r < 0 ? r : 0;
 }
 
 static void unlink_state(const struct engine_ctr *ctr, const char *name)
@@ -783,8 +813,6 @@ static int nspawn_destroy(struct engine_ctr *ctr, struct engine_error *err)
         (void)h->cgroup_kill(ctr->cg, SIGKILL);
         r = h->cgroup_destroy(ctr->cg, err);
         ctr->cg = NULL;
-        if (r < 0)
-            engine_error_wrap(err, "Destroy container %s", ctr->id);
     }
     unlink_state(ctr, ARGS_FILE);
     unlink_state(ctr, PID_FILE);

@@ -448,7 +448,7 @@ static int runtime_spawn(const struct engine_ctr *ctr, const char *const *args,
     pid_t pid;
 
     if (!log)
-        return engine_error_errno(err, ENOMEM, "Container %s", ctr->id);
+        return engine_error_errno(err, ENOMEM, "oci driver");
     argv[n++] = ctr->runtime;
     argv[n++] = "--root";
     argv[n++] = ctr->root;
@@ -459,7 +459,7 @@ static int runtime_spawn(const struct engine_ctr *ctr, const char *const *args,
     argv[n] = NULL;
     if (pipe2(p, O_CLOEXEC) < 0) {
         free(log);
-        return engine_error_errno(err, errno, "Container %s: pipe", ctr->id);
+        return engine_error_errno(err, errno, "Pipe");
     }
     pid = fork();
     if (pid < 0) {
@@ -468,7 +468,7 @@ static int runtime_spawn(const struct engine_ctr *ctr, const char *const *args,
         free(log);
         close(p[0]);
         close(p[1]);
-        return engine_error_errno(err, r, "Container %s: fork", ctr->id);
+        return engine_error_errno(err, r, "Fork");
     }
     if (pid == 0) {
         close(p[0]);
@@ -483,7 +483,7 @@ static int runtime_spawn(const struct engine_ctr *ctr, const char *const *args,
     if (got == (ssize_t)sizeof(rep)) {
         (void)waitpid(pid, NULL, 0);
         rep.msg[sizeof(rep.msg) - 1] = '\0';
-        return engine_error_errno(err, rep.code, "Container %s: %s", ctr->id, rep.msg);
+        return engine_error_errno(err, rep.code, "%s", rep.msg);
     }
     *ret_pid = pid;
     return 0;
@@ -595,7 +595,7 @@ pipes_fail:
         close(out[0]);
         close(out[1]);
     }
-    return engine_error_errno(err, r, "Container %s: pipe", ctr->id);
+    return engine_error_errno(err, r, "Pipe");
 }
 
 /* --- lifecycle ------------------------------------------------------------ */
@@ -612,11 +612,10 @@ static int oci_create(struct engine_drv *drv, const struct engine_spec *spec,
 
     ctr = ctr_new(drv, spec);
     if (!ctr)
-        return engine_error_errno(err, ENOMEM, "Container %s", spec->name);
+        return engine_error_errno(err, ENOMEM, "oci driver");
     ctr->runtime = resolve_binary(rt);
     if (!ctr->runtime) {
-        r = engine_error_set(err, ENOENT, "Container %s: OCI runtime '%s' not found", spec->name,
-                             rt);
+        r = engine_error_set(err, ENOENT, "OCI runtime '%s' not found", rt);
         goto fail;
     }
     if (root && *root)
@@ -624,19 +623,16 @@ static int oci_create(struct engine_drv *drv, const struct engine_spec *spec,
     else if (asprintf(&ctr->root, "%s/oci-%s", drv->host->state_dir, base_name(rt)) < 0)
         ctr->root = NULL;
     if (!ctr->root) {
-        r = engine_error_errno(err, ENOMEM, "Container %s", spec->name);
+        r = engine_error_errno(err, ENOMEM, "oci driver");
         goto fail;
     }
     ctr->hide_unified = !strcmp(base_name(ctr->runtime), "crun") && cgroup_hybrid();
     snprintf(cgpath, sizeof(cgpath), "/engine/%s", spec->id);
     r = oci_config_build(spec, cgpath, &cfg, err);
-    if (r < 0) {
-        engine_error_wrap(err, "Container %s", spec->name);
+    if (r < 0)
         goto fail;
-    }
     if (mkdir(ctr->bundle, 0700) < 0 && errno != EEXIST) {
-        r = engine_error_errno(err, errno, "Container %s: cannot create %s", spec->name,
-                               ctr->bundle);
+        r = engine_error_errno(err, errno, "Cannot create %s", ctr->bundle);
         goto fail;
     }
     cfgpath = path_join(ctr->bundle, "config.json");
@@ -645,7 +641,7 @@ static int oci_create(struct engine_drv *drv, const struct engine_spec *spec,
                                                           JSON_C_TO_STRING_NOSLASHESCAPE))
                 : -ENOMEM;
     if (r < 0) {
-        engine_error_errno(err, r, "Container %s: cannot write %s", spec->name, cfgpath);
+        engine_error_errno(err, r, "Cannot write %s", cfgpath);
         goto fail;
     }
     r = ctr_save(ctr, err);
@@ -669,11 +665,11 @@ static int oci_restore(struct engine_drv *drv, const struct engine_spec *spec,
     int r;
 
     if (!ctr)
-        return engine_error_errno(err, ENOMEM, "Container %s", spec->name);
+        return engine_error_errno(err, ENOMEM, "oci driver");
     r = ctr_load(ctr, err);
     if (r < 0) {
         ctr_free(ctr);
-        return engine_error_wrap(err, "Container %s", spec->name);
+        return r;
     }
     *ret_ctr = ctr;
     return 0;
@@ -742,10 +738,10 @@ static int oci_stats(struct engine_ctr *ctr, struct engine_stats *st, struct eng
     snprintf(name, sizeof(name), "engine/%s", ctr->id);
     r = h->cgroup_open(name, &cg, err);
     if (r < 0)
-        return engine_error_wrap(err, "Stats of container %s", ctr->id);
+        return r;
     r = h->cgroup_stats(cg, st, err);
     h->cgroup_free(cg);
-    return r < 0 ? engine_error_wrap(err, "Stats of container %s", ctr->id) : 0;
+    return r < 0 ? r : 0;
 }
 
 static int parse_state(const char *text, struct engine_state *st, struct engine_error *err)
@@ -793,11 +789,11 @@ static int oci_state(struct engine_ctr *ctr, struct engine_state *st, struct eng
             engine_error_clear(err);
             return 0;
         }
-        return engine_error_wrap(err, "State of container %s", ctr->id);
+        return r;
     }
     r = parse_state(out, st, err);
     free(out);
-    return r < 0 ? engine_error_wrap(err, "State of container %s", ctr->id) : 0;
+    return r < 0 ? r : 0;
 }
 
 static int oci_kill(struct engine_ctr *ctr, int sig, struct engine_error *err)
@@ -823,6 +819,7 @@ static int oci_stop(struct engine_ctr *ctr, int sig, unsigned timeout_ms, struct
 {
     pid_t pid = read_pid_file(ctr);
     unsigned waited = 0;
+    int r;
 
     if (sig == 0)
         sig = SIGTERM;
@@ -835,13 +832,13 @@ static int oci_stop(struct engine_ctr *ctr, int sig, unsigned timeout_ms, struct
     }
     if (!ctr_running(ctr, pid))
         return 0;
-    if (oci_kill(ctr, SIGKILL, err) < 0 && ctr_running(ctr, pid))
-        return engine_error_wrap(err, "Stop container %s", ctr->id);
+    r = oci_kill(ctr, SIGKILL, err);
+    if (r < 0 && ctr_running(ctr, pid))
+        return r;
     for (int i = 0; i < 250 && ctr_running(ctr, pid); i++)
         sleep_ms(20);
     if (ctr_running(ctr, pid))
-        return engine_error_set(err, EBUSY, "Stop container %s: still running after SIGKILL",
-                                ctr->id);
+        return engine_error_set(err, EBUSY, "Still running after SIGKILL");
     return 0;
 }
 
@@ -850,7 +847,7 @@ static int oci_pause(struct engine_ctr *ctr, struct engine_error *err)
     const char *args[] = {"pause", ctr->id, NULL};
     int r = runtime_run(ctr, args, NULL, NULL, err);
 
-    return r < 0 ? engine_error_wrap(err, "Pause container %s", ctr->id) : 0;
+    return r < 0 ? r : 0;
 }
 
 static int oci_resume(struct engine_ctr *ctr, struct engine_error *err)
@@ -858,7 +855,7 @@ static int oci_resume(struct engine_ctr *ctr, struct engine_error *err)
     const char *args[] = {"resume", ctr->id, NULL};
     int r = runtime_run(ctr, args, NULL, NULL, err);
 
-    return r < 0 ? engine_error_wrap(err, "Resume container %s", ctr->id) : 0;
+    return r < 0 ? r : 0;
 }
 
 static int oci_exec(struct engine_ctr *ctr, char *const argv[], const struct engine_stdio *io,
@@ -871,13 +868,12 @@ static int oci_exec(struct engine_ctr *ctr, char *const argv[], const struct eng
 
     for (size_t i = 0; argv && argv[i]; i++) {
         if (n >= sizeof(args) / sizeof(args[0]) - 1)
-            return engine_error_set(err, E2BIG, "Exec in container %s: too many arguments",
-                                    ctr->id);
+            return engine_error_set(err, E2BIG, "Too many arguments");
         args[n++] = argv[i];
     }
     args[n] = NULL;
     r = runtime_spawn(ctr, args, fds, ret_pid, err);
-    return r < 0 ? engine_error_wrap(err, "Exec in container %s", ctr->id) : 0;
+    return r < 0 ? r : 0;
 }
 
 static void unlink_in(const char *dir, const char *name)
@@ -903,8 +899,7 @@ static int oci_destroy(struct engine_ctr *ctr, struct engine_error *err)
          * cleaned. */
         rtdir = path_join(ctr->root, ctr->id);
         if (rtdir && access(rtdir, F_OK) == 0)
-            r = engine_error_set(err, derr.code ? derr.code : EIO, "Destroy container %s: %s",
-                                 ctr->id, derr.msg);
+            r = engine_error_set(err, derr.code ? derr.code : EIO, "%s", derr.msg);
         free(rtdir);
     }
     /* The runtime removes its cgroup; make sure of it (and of tasks). */
@@ -913,7 +908,7 @@ static int oci_destroy(struct engine_ctr *ctr, struct engine_error *err)
         struct engine_error cerr = {0};
 
         if (h->cgroup_destroy(cg, &cerr) < 0 && r == 0)
-            r = engine_error_set(err, cerr.code, "Destroy container %s: %s", ctr->id, cerr.msg);
+            r = engine_error_set(err, cerr.code, "%s", cerr.msg);
     }
     unlink_in(ctr->bundle, "config.json");
     unlink_in(ctr->bundle, "container.pid");

@@ -219,7 +219,7 @@ static int run_checked(const struct engine_ctr *ctr, char **argv, const char *wh
     int st;
 
     if (!argv)
-        return engine_error_errno(err, ENOMEM, "Container %s", ctr->name);
+        return engine_error_errno(err, ENOMEM, "openvz driver");
     st = run(argv, NULL, &errtext);
     vz_argv_free(argv);
     if (st != 0) {
@@ -227,9 +227,9 @@ static int run_checked(const struct engine_ctr *ctr, char **argv, const char *wh
 
         while (n > 0 && (errtext[n - 1] == '\n' || errtext[n - 1] == ' '))
             errtext[--n] = '\0';
-        st = st < 0 ? engine_error_errno(err, st, "Container %s: vzctl %s", ctr->name, what)
-                    : engine_error_set(err, EIO, "Container %s: vzctl %s (CTID %s) failed: %s",
-                                       ctr->name, what, ctr->ctid,
+        st = st < 0 ? engine_error_errno(err, st, "vzctl %s", what)
+                    : engine_error_set(err, EIO, "vzctl %s (CTID %s) failed: %s", what,
+                                       ctr->ctid,
                                        errtext && *errtext ? errtext : "no message");
     }
     free(errtext);
@@ -356,10 +356,9 @@ static int check_spec(const struct engine_spec *spec, struct engine_error *err)
              strcmp(spec->user, "0:0"))
         why = "a non-root user";
     if (why)
-        return engine_error_set(err, ENOTSUP, "Container %s: the openvz driver does not support %s",
-                                spec->name, why);
+        return engine_error_set(err, ENOTSUP, "The openvz driver does not support %s", why);
     if (!spec->argv || !spec->argv[0])
-        return engine_error_set(err, EINVAL, "Container %s: no command", spec->name);
+        return engine_error_set(err, EINVAL, "No command");
     return 0;
 }
 
@@ -371,7 +370,7 @@ static int claim_ctid(struct engine_ctr *ctr, const struct engine_spec *spec,
     int r = -EEXIST;
 
     if (!ve_root)
-        return engine_error_errno(err, ENOMEM, "Container %s", spec->name);
+        return engine_error_errno(err, ENOMEM, "openvz driver");
     (void)mkdir(ve_root, 0755);
     for (unsigned attempt = 0; attempt < 64 && r == -EEXIST; attempt++) {
         snprintf(ctr->ctid, sizeof(ctr->ctid), "%lu", vz_ctid_for(spec->id, attempt));
@@ -383,8 +382,7 @@ static int claim_ctid(struct engine_ctr *ctr, const struct engine_spec *spec,
     }
     free(ve_root);
     if (r < 0)
-        return engine_error_errno(err, r, "Container %s: cannot write a config in %s",
-                                  spec->name, ctr->drv->confdir);
+        return engine_error_errno(err, r, "Cannot write a config in %s", ctr->drv->confdir);
     return 0;
 }
 
@@ -400,7 +398,7 @@ static int openvz_create(struct engine_drv *drv, const struct engine_spec *spec,
         return r;
     ctr = ctr_new(drv, spec);
     if (!ctr)
-        return engine_error_errno(err, ENOMEM, "Container %s", spec->name);
+        return engine_error_errno(err, ENOMEM, "openvz driver");
     r = claim_ctid(ctr, spec, err);
     if (r < 0) {
         ctr_free(ctr);
@@ -424,7 +422,7 @@ static int openvz_create(struct engine_drv *drv, const struct engine_spec *spec,
         free(p);
     }
     if (r < 0) {
-        engine_error_errno(err, r, "Container %s: cannot save its CTID and command", spec->name);
+        engine_error_errno(err, r, "Cannot save the CTID and command");
         goto fail;
     }
     *ret_ctr = ctr;
@@ -446,13 +444,13 @@ static int openvz_restore(struct engine_drv *drv, const struct engine_spec *spec
     int r;
 
     if (!ctr)
-        return engine_error_errno(err, ENOMEM, "Container %s", spec->name);
+        return engine_error_errno(err, ENOMEM, "openvz driver");
     p = path_join(spec->state_dir, CTID_FILE);
     r = p ? read_text(p, &text) : -ENOMEM;
     free(p);
     if (r < 0) {
         ctr_free(ctr);
-        return engine_error_errno(err, r, "Container %s: no saved CTID", spec->name);
+        return engine_error_errno(err, r, "No saved CTID");
     }
     snprintf(ctr->ctid, sizeof(ctr->ctid), "%.*s", (int)strcspn(text, "\n "), text);
     free(text);
@@ -509,7 +507,7 @@ static int openvz_start(struct engine_ctr *ctr, const struct engine_stdio *io, p
     r = p ? read_text(p, &args) : -ENOMEM;
     free(p);
     if (r < 0)
-        return engine_error_errno(err, r, "Start container %s: no saved command", ctr->name);
+        return engine_error_errno(err, r, "No saved command");
     r = run_checked(ctr, vz_argv_start(drv->vzctl, ctr->ctid), "start", err);
     if (r < 0) {
         free(args);
@@ -518,7 +516,7 @@ static int openvz_start(struct engine_ctr *ctr, const struct engine_stdio *io, p
     exec_argv = calloc(5, sizeof(char *));
     if (!exec_argv) {
         free(args);
-        return engine_error_errno(err, ENOMEM, "Start container %s", ctr->name);
+        return engine_error_errno(err, ENOMEM, "openvz driver");
     }
     exec_argv[0] = drv->vzctl;
     exec_argv[1] = "exec2";
@@ -529,7 +527,7 @@ static int openvz_start(struct engine_ctr *ctr, const struct engine_stdio *io, p
         r = -errno;
         free(exec_argv);
         free(args);
-        return engine_error_errno(err, r, "Start container %s: fork", ctr->name);
+        return engine_error_errno(err, r, "Fork");
     }
     if (pid == 0)
         supervise(ctr, exec_argv, io);
@@ -559,7 +557,7 @@ static int openvz_stats(struct engine_ctr *ctr, struct engine_stats *st, struct 
         r = engine_error_errno(err, r, "Cannot read %s", path);
     }
     if (r < 0)
-        return engine_error_wrap(err, "Stats of container %s", ctr->name);
+        return r;
     if (read_text("/proc/vz/vestat", &text) == 0) {
         have_ve = vz_parse_vestat(text, ctr->ctid, &ve, NULL) == 0;
         free(text);
@@ -575,18 +573,17 @@ static int openvz_state(struct engine_ctr *ctr, struct engine_state *st, struct 
     int r;
 
     if (!argv)
-        return engine_error_errno(err, ENOMEM, "State of container %s", ctr->name);
+        return engine_error_errno(err, ENOMEM, "openvz driver");
     r = run(argv, &out, NULL);
     vz_argv_free(argv);
     if (r != 0) {
         free(out);
-        return engine_error_set(err, EIO, "State of container %s: vzctl status failed",
-                                ctr->name);
+        return engine_error_set(err, EIO, "vzctl status failed");
     }
     r = vz_parse_status(out, &s, err);
     if (r < 0) {
         free(out);
-        return engine_error_wrap(err, "State of container %s", ctr->name);
+        return r;
     }
     st->pid = 0;
     st->status = s.running ? (s.suspended ? ENGINE_CTR_PAUSED : ENGINE_CTR_RUNNING)
@@ -620,8 +617,7 @@ static int openvz_destroy(struct engine_ctr *ctr, struct engine_error *err)
     if (r == 0) {
         conf = conf_path(ctr);
         if (conf && unlink(conf) < 0 && errno != ENOENT)
-            r = engine_error_errno(err, errno, "Destroy container %s: cannot remove %s",
-                                   ctr->name, conf);
+            r = engine_error_errno(err, errno, "Cannot remove %s", conf);
         free(conf);
     }
     if ((p = path_join(ctr->state_dir, CTID_FILE))) {
