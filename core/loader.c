@@ -17,6 +17,7 @@
 
 #include "cgroup.h"
 #include "conf.h"
+#include "isolate.h"
 #include "loader.h"
 #include "util.h"
 
@@ -395,6 +396,12 @@ static int registry_init_module(struct engine_registry *reg, struct engine_modul
         return r;
     opts.v = v;
     engine_host_fill(&m->host, m->name, reg->state_dir, reg->root);
+    /* isolate = yes: from here on m->table forwards to a helper process. */
+    if (engine_isolate_wanted(reg->cfg, m->name)) {
+        r = engine_isolate_wrap(m, err);
+        if (r < 0)
+            return r;
+    }
     m->initialised = true;
     r = m->table.init(&m->host, &opts, &m->drv, &e);
     if (r < 0) {
