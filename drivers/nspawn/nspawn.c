@@ -5,17 +5,19 @@
  * full nspawn command line under spec->state_dir; start() forks a child that
  * joins the cgroup, hides /run/systemd/nspawn behind a private tmpfs and execs
  * nspawn, whose exit code is the container's. Where systemd is not PID 1 (this
- * host) nspawn must not talk to machined: --register=no --keep-unit. The
- * command runs as PID 2 under nspawn's stub init (--as-pid2), so it gets normal
- * signal semantics and zombies are reaped; stop() signals the command itself
- * (pid 2 in the container's pid namespace), or asks nspawn to halt.
+ * host) nspawn must not talk to machined: --register=no --keep-unit.
  *
- * Exit codes: nspawn returns the command's exit code; a command killed by a
- * signal comes back as 255 (the stub init's "exception" code), not 128+N, and
- * a command that cannot be executed as 1 (nspawn's execv failure). OOM kills
- * show in stats (the cgroup's oom_kill count). */
+ * PID 1 in the container is engine-nspawn-init (nspawn-init.c, static, found
+ * next to this module or set with [driver.nspawn] init = PATH), bound
+ * read-only at /run/.engine-init: it runs the command as PID 2, forwards
+ * signals, reaps orphans and exits as a shell reports (128+N for signal N, 127
+ * not found, 126 not executable), which nspawn passes on. Without it the
+ * driver falls back to nspawn's stub init (--as-pid2), which reports a signal
+ * death as 255 and nspawn an exec failure as 1. stop() signals the command
+ * itself (pid 2 in the container's pid namespace), or asks nspawn to halt. */
 #define _GNU_SOURCE
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -38,6 +40,8 @@
 
 #define ARGS_FILE "nspawn.args"
 #define PID_FILE "nspawn.pid"
+#define INIT_NAME "engine-nspawn-init"
+#define INIT_TARGET "/run/.engine-init"
 #define NSPAWN_RUN_DIR "/run/systemd/nspawn"
 #ifndef TMPFS_MAGIC
 #define TMPFS_MAGIC 0x01021994
@@ -46,6 +50,7 @@
 struct engine_drv {
     const struct engine_host *host;
     char *nspawn; /* absolute path of systemd-nspawn, NULL if not found */
+    char *init;   /* engine-nspawn-init, NULL = nspawn's stub init */
 };
 
 struct engine_ctr {
@@ -244,17 +249,67 @@ static void sleep_ms(unsigned ms)
 
 /* --- driver instance ------------------------------------------------------ */
 
-static const char *const nspawn_options[] = {NULL};
+static const char *const nspawn_options[] = {"init", NULL};
+
+static void nspawn_fini(struct engine_drv *drv);
+
+/* engine-nspawn-init installed next to this module ($(driverdir)), or in the
+ * build tree one level up from .libs/. */
+static char *find_init(void)
+{
+    static const char *const rel[] = {INIT_NAME, "../" INIT_NAME, NULL};
+    Dl_info info;
+    char *dir, *slash, *p;
+
+    if (!dladdr((void *)find_init, &info) || !info.dli_fname || !(dir = strdup(info.dli_fname)))
+        return NULL;
+    slash = strrchr(dir, '/');
+    if (!slash) {
+        free(dir);
+        return NULL;
+    }
+    *slash = '\0';
+    for (size_t i = 0; rel[i]; i++) {
+        p = path_join(dir, rel[i]);
+        if (p && access(p, X_OK) == 0) {
+            char *real = realpath(p, NULL);
+
+            free(p);
+            free(dir);
+            return real;
+        }
+        free(p);
+    }
+    free(dir);
+    return NULL;
+}
 
 static int nspawn_init(const struct engine_host *host, const struct engine_opts *opts,
                        struct engine_drv **ret_drv, struct engine_error *err)
 {
     struct engine_drv *drv = calloc(1, sizeof(*drv));
+    const char *init_opt = NULL;
 
     if (!drv)
         return engine_error_errno(err, ENOMEM, "nspawn driver");
     drv->host = host;
     drv->nspawn = find_in_path("systemd-nspawn");
+    /* init = PATH uses that init; init = "" (empty) nspawn's stub init. */
+    for (size_t i = 0; opts && i < opts->n; i++)
+        if (!strcmp(opts->v[i].key, "init") || !strcmp(opts->v[i].key, "nspawn.init"))
+            init_opt = opts->v[i].value;
+    if (!init_opt)
+        drv->init = find_init();
+    else if (*init_opt && access(init_opt, X_OK) < 0) {
+        int r = engine_error_errno(err, errno, "nspawn init %s", init_opt);
+
+        nspawn_fini(drv);
+        return r;
+    } else if (*init_opt)
+        drv->init = strdup(init_opt);
+    if (!drv->init && host->log)
+        host->log(ENGINE_LOG_INFO, "%s not found: using nspawn's stub init (signal deaths exit "
+                                   "255)", INIT_NAME);
     *ret_drv = drv;
     return 0;
 }
@@ -264,6 +319,7 @@ static void nspawn_fini(struct engine_drv *drv)
     if (!drv)
         return;
     free(drv->nspawn);
+    free(drv->init);
     free(drv);
 }
 
@@ -344,9 +400,16 @@ static int build_args(const struct engine_drv *drv, const struct engine_spec *sp
                       char ***ret, struct engine_error *err)
 {
     struct argv_buf a = {0};
+    const char *init = drv->init;
     char host12[13];
     int r;
 
+    /* A per-container --exec-opt nspawn.init=PATH|"" wins over the driver's. */
+    for (size_t i = 0; i < spec->n_opts; i++)
+        if (!strcmp(spec->opts[i].key, "init") || !strcmp(spec->opts[i].key, "nspawn.init"))
+            init = *spec->opts[i].value ? spec->opts[i].value : NULL;
+    if (init && access(init, X_OK) < 0)
+        return engine_error_errno(err, errno, "nspawn init %s", init);
     snprintf(host12, sizeof(host12), "%.12s", spec->id);
     argv_add(&a, "%s", drv->nspawn);
     argv_add(&a, "--quiet");
@@ -359,8 +422,15 @@ static int build_args(const struct engine_drv *drv, const struct engine_spec *sp
     argv_add(&a, "--machine=engine-%s", host12);
     argv_add(&a, "--hostname=%s", spec->hostname && *spec->hostname ? spec->hostname : host12);
     argv_add(&a, "--console=pipe");
-    argv_add(&a, "--as-pid2");
-    argv_add(&a, "--kill-signal=SIGRTMIN+3");
+    if (init) {
+        /* nspawn mounts a tmpfs on the container's /run: the bind lands
+         * there, not in the image. Our init forwards SIGTERM. */
+        argv_add(&a, "--bind-ro=%s:%s", init, INIT_TARGET);
+        argv_add(&a, "--kill-signal=SIGTERM");
+    } else {
+        argv_add(&a, "--as-pid2");
+        argv_add(&a, "--kill-signal=SIGRTMIN+3");
+    }
     argv_add(&a, "--chdir=%s", spec->cwd && *spec->cwd ? spec->cwd : "/");
     if (spec->user && *spec->user && strcmp(spec->user, "0") && strcmp(spec->user, "root") &&
         strcmp(spec->user, "0:0")) {
@@ -383,6 +453,8 @@ static int build_args(const struct engine_drv *drv, const struct engine_spec *sp
         return r;
     }
     argv_add(&a, "--");
+    if (init)
+        argv_add(&a, "%s", INIT_TARGET);
     for (size_t i = 0; spec->argv && spec->argv[i]; i++)
         argv_add(&a, "%s", spec->argv[i]);
     if (a.oom) {

@@ -21,10 +21,23 @@ check_eq "echo reaches the caller" "hi" "$(run busybox echo hi 2>&1)"
 run busybox sh -c 'exit 3' >/dev/null 2>&1
 check_eq "exit code passes through" "3" "$?"
 check_eq "stderr reaches the caller" "oops" "$(run busybox sh -c 'echo oops >&2' 2>&1 >/dev/null)"
+run busybox sh -c 'kill -TERM $$' >/dev/null 2>&1
+check_eq "death by SIGTERM exits 143" "143" "$?"
+out=$(run busybox nosuchcmd 2>&1); rc=$?
+check_eq "command not found exits 127" "127" "$rc"
+case $out in *"nosuchcmd"*"not found"*) ok "not found is reported";;
+    *) not_ok "not found is reported"; diag "got: $out";; esac
+run busybox /etc/passwd >/dev/null 2>&1
+check_eq "not executable exits 126" "126" "$?"
 
 # --- identity and isolation
 check_eq "hostname is set" "h" "$(run --hostname h busybox hostname 2>&1)"
-check_eq "the command is pid 2 under nspawn's stub init" "2" "$(run busybox sh -c 'echo $$' 2>&1)"
+check_eq "the command is pid 2 under engine-nspawn-init" "2 .engine-init" \
+    "$(run busybox sh -c 'echo $$ $(cat /proc/1/comm)' 2>&1)"
+check_eq "--exec-opt nspawn.init= falls back to nspawn's stub init" "2 (sd-stubinit)" \
+    "$(run --exec-opt nspawn.init= busybox sh -c 'echo $$ $(cat /proc/1/comm)' 2>&1)"
+check_eq "the image is untouched by the init's bind mount" "" \
+    "$(run busybox sh -c 'ls -A /run' >/dev/null 2>&1; ls -A "$ENGINE_IMAGE_DIR"/busybox/rootfs/run 2>/dev/null)"
 check_eq "own network namespace (only lo)" "lo" "$(run busybox ls /sys/class/net 2>&1)"
 check_eq "--env reaches the command" "bar" "$(run --env FOO=bar busybox sh -c 'echo $FOO' 2>&1)"
 check_eq "--workdir" "/tmp" "$(run -w /tmp busybox pwd 2>&1)"
@@ -45,8 +58,7 @@ else
 fi
 "$ENGINE" run -e nspawn --name oom -m 32m busybox \
     sh -c 'x=$(head -c 64m /dev/zero | tr "\0" a); echo ${#x}' >/dev/null 2>&1
-rc=$?
-check "-m 32m: a 64 MiB allocation fails the container (exit $rc)" test "$rc" -ne 0
+check_eq "-m 32m: a 64 MiB allocation is OOM-killed (137)" "137" "$?"
 check "stats count the OOM kill from the cgroup" \
     sh -c "'$ENGINE' stats oom | grep -Eq 'oom_kills +[1-9][0-9]* +cgroup-v[12]'"
 check "stats show the 32 MiB limit" sh -c "'$ENGINE' stats oom | grep -Eq 'memory_limit +32.0MiB'"
