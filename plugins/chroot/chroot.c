@@ -10,6 +10,12 @@
  * root, no extra mounts, no user namespace, no exec. create() refuses a spec
  * that asks for one of those rather than ignoring it.
  *
+ * Like every chroot setup since debootstrap, the root gets a /proc (the
+ * host's: there is no pid namespace) and a small tmpfs /dev with the usual
+ * character devices, mounted at create() and unmounted at destroy(). With no
+ * mount namespace these mounts live in the host's, beneath the container's
+ * root that the core mounted there.
+ *
  * Process model (see engine/driver.h): create() makes the cgroup; start() runs
  * in engine's monitor, which reaps the pid it returns; every other call gets
  * its handle from restore(), which reopens the cgroup by name. */
@@ -20,6 +26,9 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -88,6 +97,70 @@ static void ctr_free(struct engine_ctr *c)
 static void cgroup_name(const struct engine_spec *spec, char *buf, size_t len)
 {
     snprintf(buf, len, "engine/%s", spec->id);
+}
+
+static const struct {
+    const char *name;
+    unsigned major, minor;
+} dev_nodes[] = {
+    {"null", 1, 3}, {"zero", 1, 5}, {"full", 1, 7}, {"random", 1, 8}, {"urandom", 1, 9},
+    {"tty", 5, 0},
+};
+
+/* A directory of the container's root to mount on: never a symlink, which
+ * could point the mount anywhere on the host. */
+static int api_dir(const char *rootfs, const char *sub, char *buf, size_t len)
+{
+    struct stat st;
+
+    snprintf(buf, len, "%s/%s", rootfs, sub);
+    if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+        return -errno;
+    if (lstat(buf, &st) < 0)
+        return -errno;
+    return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
+}
+
+static void api_fs_teardown(const char *rootfs)
+{
+    char path[4096];
+
+    snprintf(path, sizeof(path), "%s/dev", rootfs);
+    (void)umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW);
+    snprintf(path, sizeof(path), "%s/proc", rootfs);
+    (void)umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW);
+}
+
+static int api_fs_setup(const char *rootfs, const char *name, struct engine_error *err)
+{
+    char path[4096], node[4200];
+    int r;
+
+    r = api_dir(rootfs, "proc", path, sizeof(path));
+    if (r < 0)
+        return engine_error_errno(err, r, "Container '%s': %s", name, path);
+    if (mount("proc", path, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+        return engine_error_errno(err, errno, "Container '%s': mount proc on %s", name, path);
+    r = api_dir(rootfs, "dev", path, sizeof(path));
+    if (r < 0 || mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=755,size=64k") < 0) {
+        r = r < 0 ? r : -errno;
+        api_fs_teardown(rootfs);
+        return engine_error_errno(err, r, "Container '%s': mount a tmpfs on %s", name, path);
+    }
+    for (size_t i = 0; i < sizeof(dev_nodes) / sizeof(dev_nodes[0]); i++) {
+        snprintf(node, sizeof(node), "%s/%s", path, dev_nodes[i].name);
+        if (mknod(node, S_IFCHR | 0666, makedev(dev_nodes[i].major, dev_nodes[i].minor)) < 0 ||
+            chmod(node, 0666) < 0) {
+            r = -errno;
+            api_fs_teardown(rootfs);
+            return engine_error_errno(err, r, "Container '%s': mknod %s", name, node);
+        }
+    }
+    snprintf(node, sizeof(node), "%s/fd", path);
+    (void)!symlink("/proc/self/fd", node);
+    snprintf(node, sizeof(node), "%s/shm", path);
+    (void)mkdir(node, 01777);
+    return 0;
 }
 
 /* The handle keeps its own copy of what start() needs: the spec is the core's. */
@@ -166,6 +239,12 @@ static int chroot_create(struct engine_drv *drv, const struct engine_spec *spec,
     cgroup_name(spec, cg, sizeof(cg));
     r = drv->host->cgroup_create(cg, &spec->limits, &c->cg, err);
     if (r < 0) {
+        ctr_free(c);
+        return r;
+    }
+    r = api_fs_setup(c->rootfs, c->name, err);
+    if (r < 0) {
+        (void)drv->host->cgroup_destroy(c->cg, NULL);
         ctr_free(c);
         return r;
     }
@@ -368,6 +447,7 @@ static int chroot_destroy(struct engine_ctr *c, struct engine_error *err)
 {
     int r = c->drv->host->cgroup_destroy(c->cg, err); /* frees cg, even on failure */
 
+    api_fs_teardown(c->rootfs);
     ctr_free(c);
     return r;
 }
@@ -377,7 +457,7 @@ static const struct engine_driver chroot_driver = {
     .abi_minor = ENGINE_DRIVER_ABI_MINOR,
     .struct_size = sizeof(struct engine_driver),
     .name = "chroot",
-    .summary = "chroot(2) and a cgroup: no namespaces (example third-party driver)",
+    .summary = "chroot(2), /proc and a minimal /dev, a cgroup: no namespaces (example plugin)",
     .features = ENGINE_FEAT_PAUSE | ENGINE_FEAT_STATS_CPU | ENGINE_FEAT_STATS_MEMORY |
                 ENGINE_FEAT_STATS_PIDS | ENGINE_FEAT_STATS_IO | ENGINE_FEAT_LIMIT_MEMORY |
                 ENGINE_FEAT_LIMIT_CPU | ENGINE_FEAT_LIMIT_PIDS | ENGINE_FEAT_LIMIT_CPUSET |
