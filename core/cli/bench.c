@@ -312,7 +312,7 @@ static double nice_max(double v)
 
 static int write_svg(const char *path, const struct engine_bench *b, const struct engine_target *t)
 {
-    const int W = 960, LEFT = 100, PLOT = 560, ROW = 22, HEAD = 44, GAP = 18;
+    const int W = 960, LEFT = 100, PLOT = 560, ROW = 22, HEAD = 54, GAP = 18;
     _cleanup_fclose_ FILE *f = fopen(path, "w");
     size_t nat = native_row(b);
     int y = 56, height = y;
@@ -339,7 +339,10 @@ static int write_svg(const char *path, const struct engine_bench *b, const struc
     for (int w = 0; w < ENGINE_BW__COUNT; w++) {
         const struct engine_bench_workload_info *wi = engine_bench_workload(w);
         double fl = median_of(b, 0, w), na = nat ? median_of(b, nat, w) : 0, top = 0, axis;
-        int row = 0;
+        int row = 0, rows = 0;
+
+        for (size_t r = 0; r < b->n_rows; r++)
+            rows += row_shown(t, b, r) && (r > 0 || wi->floor);
 
         for (size_t r = 0; r < b->n_rows; r++) {
             struct engine_bench_summary sm;
@@ -351,7 +354,7 @@ static int write_svg(const char *path, const struct engine_bench *b, const struc
         fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"14\" font-weight=\"bold\">", LEFT - 90,
                 y + 18);
         xml_text(f, wi->name);
-        fprintf(f, " (%s)</text><text x=\"%d\" y=\"%d\" fill=\"#555\">", wi->unit, LEFT + 150,
+        fprintf(f, " (%s)</text><text x=\"%d\" y=\"%d\" fill=\"#555\">", wi->unit, LEFT + 110,
                 y + 18);
         xml_text(f, wi->summary);
         fprintf(f, "</text>\n");
@@ -361,7 +364,7 @@ static int write_svg(const char *path, const struct engine_bench *b, const struc
             char lab[32];
             fmt_val(lab, sizeof(lab), axis * k / 4);
             fprintf(f, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#ddd\"/>\n", x,
-                    y + HEAD - 14, x, y + HEAD - 6 + ROW * (int)b->n_rows);
+                    y + HEAD - 14, x, y + HEAD - 10 + ROW * rows);
             fprintf(f, "<text x=\"%d\" y=\"%d\" fill=\"#777\" font-size=\"10\" "
                        "text-anchor=\"middle\">%s %s</text>\n",
                     x, y + HEAD - 16, lab, k == 4 ? wi->unit : "");
