@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/pidfd.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cgroup.h"
@@ -628,6 +630,7 @@ struct stream {
     uint64_t next_ns;
     bool first;
     int pipe_fd;
+    int child_fd; /* pidfd of the log copier */
     uint64_t seq;
 };
 
@@ -638,6 +641,14 @@ static void stream_free(void *cls)
     free(s->pending);
     if (s->pipe_fd >= 0)
         close(s->pipe_fd);
+    if (s->child_fd >= 0) {
+        /* Through a pidfd: the daemon's reaper may have reaped an exited
+         * copier already, and its pid may be someone else's now. */
+        siginfo_t si;
+        (void)pidfd_send_signal(s->child_fd, SIGKILL, NULL, 0);
+        (void)waitid(P_PIDFD, (id_t)s->child_fd, &si, WEXITED);
+        close(s->child_fd);
+    }
     free(s);
 }
 
@@ -769,6 +780,7 @@ static struct stream *stream_new(struct daemon *dm, enum stream_kind kind)
     s->kind = kind;
     s->dm = dm;
     s->pipe_fd = -1;
+    s->child_fd = -1;
     s->client_fd = -1;
     s->first = true;
     return s;
@@ -789,62 +801,62 @@ static enum MHD_Result h_stats(struct daemon *dm, struct MHD_Connection *c, cons
     return respond_stream(c, s, "application/json");
 }
 
-struct logs_job {
-    struct engine_ctx *ctx;
-    char id[65];
-    bool follow;
-    int fd;
-};
-
-/* Copies the log into the pipe. When the client went away, the next write
- * fails with EPIPE and the core returns; a silent followed container keeps
- * this thread until it writes or exits. */
-static void *logs_thread(void *p)
+/* The log is copied by a forked child (the core's follow loop only notices a
+ * gone reader when it writes): when the client goes, the child is killed, so
+ * a followed silent container holds nothing. The child keeps only the pipe. */
+static pid_t logs_spawn(struct engine_ctx *ctx, const char *id, bool follow, int *ret_fd)
 {
-    struct logs_job *job = p;
-    struct engine_error err = {0};
+    static const int sigs[] = {SIGTERM, SIGINT, SIGHUP, SIGCHLD, SIGPIPE};
+    int p[2];
+    pid_t pid;
 
-    if (engine_container_logs(job->ctx, job->id, job->follow, job->fd, job->fd, &err) < 0 &&
-        err.code != EPIPE)
-        daemon_log(ENGINE_LOG_DEBUG, "Logs of %.12s: %s", job->id, err.msg);
-    close(job->fd);
-    free(job);
-    return NULL;
+    if (pipe2(p, O_CLOEXEC) < 0)
+        return -errno;
+    pid = fork();
+    if (pid < 0) {
+        int e = errno;
+        close(p[0]);
+        close(p[1]);
+        return -e;
+    }
+    if (pid == 0) {
+        struct engine_error err = {0};
+        int r;
+
+        for (size_t i = 0; i < ELEMENTSOF(sigs); i++)
+            signal(sigs[i], SIG_DFL);
+        signal(SIGPIPE, SIG_IGN); /* EPIPE ends the copy */
+        if (dup2(p[1], 3) < 0)
+            _exit(1);
+        /* Not the listening socket nor other clients' connections. */
+        (void)close_range(4, ~0U, 0);
+        r = engine_container_logs(ctx, id, follow, 3, 3, &err);
+        _exit(r < 0 ? 1 : 0);
+    }
+    close(p[1]);
+    *ret_fd = p[0];
+    return pid;
 }
 
 static enum MHD_Result h_logs(struct daemon *dm, struct MHD_Connection *c, const char *ref)
 {
     struct engine_error err = {0};
-    struct logs_job *job;
     struct stream *s;
-    pthread_attr_t attr;
-    pthread_t t;
     char id[65];
-    int p[2], r;
+    pid_t pid;
+    int fd = -1;
 
     if (resolve(dm->ctx, ref, id, &err) < 0)
         return respond_engine_error(c, &err);
-    if (pipe2(p, O_CLOEXEC) < 0)
-        return respond_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, errno, "pipe: %s",
-                             strerror(errno));
-    job = xcalloc(1, sizeof(*job));
-    job->ctx = dm->ctx;
-    memcpy(job->id, id, sizeof(id));
-    job->follow = query_bool(c, "follow");
-    job->fd = p[1];
-    pthread_attr_init(&attr);
-    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    r = pthread_create(&t, &attr, logs_thread, job);
-    pthread_attr_destroy(&attr);
-    if (r) {
-        close(p[0]);
-        close(p[1]);
-        free(job);
-        return respond_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, r, "Start log reader: %s",
-                             strerror(r));
-    }
+    pid = logs_spawn(dm->ctx, id, query_bool(c, "follow"), &fd);
+    if (pid < 0)
+        return respond_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, (int)-pid,
+                             "Read the log of %.12s: %s", id, strerror((int)-pid));
     s = stream_new(dm, S_LOGS);
-    s->pipe_fd = p[0];
+    s->pipe_fd = fd;
+    s->child_fd = pidfd_open(pid, 0);
+    if (s->child_fd < 0)
+        (void)waitpid(pid, NULL, WNOHANG); /* cannot happen on Linux >= 5.3 */
     return respond_stream(c, s, "text/plain; charset=utf-8");
 }
 
