@@ -56,10 +56,9 @@ enum isolate_op {
 };
 
 static const char *const op_names[] = {
-    [OP_HELLO] = "init",       [OP_PROBE] = "probe",     [OP_CREATE] = "create",
-    [OP_RESTORE] = "restore",  [OP_START] = "start",     [OP_STATS] = "stats",
-    [OP_DESTROY] = "destroy",  [OP_RELEASE] = "release", [OP_STOP] = "stop",
-    [OP_STATE] = "state",      [OP_PAUSE] = "pause",     [OP_RESUME] = "resume",
+    [OP_HELLO] = "init",  [OP_PROBE] = "probe", [OP_CREATE] = "create",   [OP_RESTORE] = "restore",
+    [OP_START] = "start", [OP_STATS] = "stats", [OP_DESTROY] = "destroy", [OP_RELEASE] = "release",
+    [OP_STOP] = "stop",   [OP_STATE] = "state", [OP_PAUSE] = "pause",     [OP_RESUME] = "resume",
 };
 
 struct req_hdr {
@@ -416,8 +415,8 @@ static ssize_t recv_msg(int fd, char *buf, int *fds, size_t *n_fds)
         char buf[CMSG_SPACE(3 * sizeof(int))];
         struct cmsghdr align;
     } u;
-    struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1,
-                        .msg_control = u.buf, .msg_controllen = sizeof(u.buf)};
+    struct msghdr mh = {
+        .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf)};
     ssize_t n;
 
     if (n_fds)
@@ -560,15 +559,15 @@ static void helper_serve(struct helper *h, const char *msg, size_t len, const in
     r = (struct rbuf){msg + sizeof(q), len - sizeof(q), false};
     if ((q.op == OP_STOP && !h->t->stop) || (q.op == OP_STATE && !h->t->state) ||
         (q.op == OP_PAUSE && !h->t->pause) || (q.op == OP_RESUME && !h->t->resume)) {
-        rsp->rc = engine_error_set(&rsp->err, ENOTSUP, "Driver '%s' cannot %s", h->name,
-                                   op_names[q.op]);
+        rsp->rc =
+            engine_error_set(&rsp->err, ENOTSUP, "Driver '%s' cannot %s", h->name, op_names[q.op]);
         return;
     }
     if (q.op != OP_PROBE && q.op != OP_CREATE && q.op != OP_RESTORE) {
         c = helper_ctr(h, q.handle);
         if (!c) {
-            rsp->rc = engine_error_set(&rsp->err, EBADF, "Driver '%s': no handle %llu",
-                                       h->name, (unsigned long long)q.handle);
+            rsp->rc = engine_error_set(&rsp->err, EBADF, "Driver '%s': no handle %llu", h->name,
+                                       (unsigned long long)q.handle);
             return;
         }
     }
@@ -585,23 +584,23 @@ static void helper_serve(struct helper *h, const char *msg, size_t len, const in
             rsp->rc = engine_error_set(&rsp->err, EBADMSG, "Driver '%s': bad spec", h->name);
             break;
         }
-        rsp->rc = (q.op == OP_CREATE ? h->t->create : h->t->restore)(h->drv, &d.spec, &nc,
-                                                                      &rsp->err);
+        rsp->rc =
+            (q.op == OP_CREATE ? h->t->create : h->t->restore)(h->drv, &d.spec, &nc, &rsp->err);
         decoded_spec_free(&d);
         if (rsp->rc >= 0) {
             rsp->handle = helper_add(h, nc);
             if (!rsp->handle) {
                 h->t->release(nc);
-                rsp->rc = engine_error_set(&rsp->err, EMFILE, "Driver '%s': too many handles",
-                                           h->name);
+                rsp->rc =
+                    engine_error_set(&rsp->err, EMFILE, "Driver '%s': too many handles", h->name);
             }
         }
         break;
     }
     case OP_START:
         if (n_fds != 3)
-            rsp->rc = engine_error_set(&rsp->err, EBADMSG, "Driver '%s': start without stdio",
-                                       h->name);
+            rsp->rc =
+                engine_error_set(&rsp->err, EBADMSG, "Driver '%s': start without stdio", h->name);
         else
             helper_start(h, c, fds, rsp);
         break;
@@ -614,8 +613,8 @@ static void helper_serve(struct helper *h, const char *msg, size_t len, const in
             break;
         }
         memcpy(body, r.p, sz);
-        rsp->rc = q.op == OP_STATS ? h->t->stats(c, body, &rsp->err)
-                                   : h->t->state(c, body, &rsp->err);
+        rsp->rc =
+            q.op == OP_STATS ? h->t->stats(c, body, &rsp->err) : h->t->state(c, body, &rsp->err);
         *blen = sz;
         break;
     }
@@ -638,8 +637,8 @@ static void helper_serve(struct helper *h, const char *msg, size_t len, const in
         rsp->rc = h->t->resume(c, &rsp->err);
         break;
     default:
-        rsp->rc = engine_error_set(&rsp->err, EBADMSG, "Driver '%s': unknown request %u",
-                                   h->name, q.op);
+        rsp->rc =
+            engine_error_set(&rsp->err, EBADMSG, "Driver '%s': unknown request %u", h->name, q.op);
     }
 }
 
@@ -761,8 +760,8 @@ static ssize_t proxy_wait_reply(struct proxy *p, char *buf)
 
 /* One request, one reply. On a lost helper, the error says how it died. */
 static int proxy_call(struct proxy *p, int op, const struct req_hdr *q, const void *body,
-                      size_t blen, const int *fds, size_t n_fds, struct rsp_hdr *rsp,
-                      void *out, size_t out_len, struct engine_error *err)
+                      size_t blen, const int *fds, size_t n_fds, struct rsp_hdr *rsp, void *out,
+                      size_t out_len, struct engine_error *err)
 {
     _cleanup_free_ char *buf = xcalloc(1, ISOLATE_MSG_MAX);
     ssize_t n;
@@ -948,8 +947,10 @@ static int proxy_new_handle(struct engine_drv *drv, const struct engine_spec *sp
     put_spec(&b, spec);
     if (b.overflow) {
         free(b.data);
-        return engine_error_set(err, E2BIG, "Container '%s': spec too large for the isolated "
-                                "driver '%s'", spec->name, p->name);
+        return engine_error_set(err, E2BIG,
+                                "Container '%s': spec too large for the isolated "
+                                "driver '%s'",
+                                spec->name, p->name);
     }
     (void)pthread_mutex_lock(&p->lock);
     r = proxy_ensure(p, err);
@@ -984,9 +985,9 @@ static int proxy_restore(struct engine_drv *drv, const struct engine_spec *spec,
 }
 
 /* A call on a handle: make sure it exists in the live helper, then forward. */
-static int proxy_ctr_call(struct engine_ctr *ctr, int op, int64_t a, int64_t b,
-                          const int *fds, size_t n_fds, struct rsp_hdr *rsp, void *inout,
-                          size_t len, struct engine_error *err)
+static int proxy_ctr_call(struct engine_ctr *ctr, int op, int64_t a, int64_t b, const int *fds,
+                          size_t n_fds, struct rsp_hdr *rsp, void *inout, size_t len,
+                          struct engine_error *err)
 {
     struct proxy_ctr *c = (struct proxy_ctr *)ctr;
     struct proxy *p = c->p;
@@ -998,8 +999,7 @@ static int proxy_ctr_call(struct engine_ctr *ctr, int op, int64_t a, int64_t b,
     if (r == 0) {
         struct req_hdr q = {.op = (uint32_t)op, .handle = c->remote, .a = a, .b = b};
 
-        r = proxy_call(p, op, &q, inout, len, fds, n_fds, rsp ? rsp : &ignored, inout, len,
-                       err);
+        r = proxy_call(p, op, &q, inout, len, fds, n_fds, rsp ? rsp : &ignored, inout, len, err);
     }
     (void)pthread_mutex_unlock(&p->lock);
     return r;

@@ -103,8 +103,8 @@ static const struct {
     const char *name;
     unsigned major, minor;
 } dev_nodes[] = {
-    {"null", 1, 3}, {"zero", 1, 5}, {"full", 1, 7}, {"random", 1, 8}, {"urandom", 1, 9},
-    {"tty", 5, 0},
+    {"null", 1, 3},   {"zero", 1, 5},    {"full", 1, 7},
+    {"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0},
 };
 
 /* A directory of the container's root to mount on: never a symlink, which
@@ -164,8 +164,8 @@ static int api_fs_setup(const char *rootfs, const char *name, struct engine_erro
 }
 
 /* The handle keeps its own copy of what start() needs: the spec is the core's. */
-static int ctr_new(struct engine_drv *drv, const struct engine_spec *spec,
-                   struct engine_ctr **ret, struct engine_error *err)
+static int ctr_new(struct engine_drv *drv, const struct engine_spec *spec, struct engine_ctr **ret,
+                   struct engine_error *err)
 {
     struct engine_ctr *c = calloc(1, sizeof(*c));
 
@@ -343,8 +343,7 @@ static _Noreturn void child_run(struct engine_ctr *c, const struct engine_stdio 
     in = fcntl(io->in, F_DUPFD_CLOEXEC, 3);
     out = fcntl(io->out, F_DUPFD_CLOEXEC, 3);
     errfd = fcntl(io->err, F_DUPFD_CLOEXEC, 3);
-    if (in < 0 || out < 0 || errfd < 0 || dup2(in, 0) < 0 || dup2(out, 1) < 0 ||
-        dup2(errfd, 2) < 0)
+    if (in < 0 || out < 0 || errfd < 0 || dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(errfd, 2) < 0)
         child_fail(fd, "stdio");
     if (chroot(c->rootfs) < 0)
         child_fail(fd, "chroot");
@@ -416,8 +415,7 @@ static void sleep_ms(unsigned ms)
 /* sig to every process of the container, then SIGKILL what is left after
  * the timeout. The container has no pid namespace: its "init" dying does
  * not take the others with it, so the cgroup is the only complete list. */
-static int chroot_stop(struct engine_ctr *c, int sig, unsigned timeout_ms,
-                       struct engine_error *err)
+static int chroot_stop(struct engine_ctr *c, int sig, unsigned timeout_ms, struct engine_error *err)
 {
     const struct engine_host *h = c->drv->host;
 

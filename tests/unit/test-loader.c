@@ -162,11 +162,13 @@ static void make_tree(void)
                               "[driver.mockgood]\n"
                               "color = red\n"
                               "colour = blue\n");
+    /* mockold is isolated (its probe answers from a helper process);
+     * mockgood is not, so its counters are readable here. */
     write_text("good.conf", "[driver.mockgood]\n"
                             "color = red\n"
-                            "isolate = yes\n"
+                            "isolate = no\n"
                             "[driver.mockold]\n"
-                            "isolate = no\n");
+                            "isolate = yes\n");
 }
 
 static void scan(struct engine_registry *reg, struct engine_config *cfg)

@@ -126,8 +126,9 @@ static int mini_open(const struct engine_spec *spec, struct engine_ctr **ret,
     return 0;
 }
 
-__attribute__((unused)) static int mini_create(struct engine_drv *drv, const struct engine_spec *spec,
-                       struct engine_ctr **ret, struct engine_error *err)
+__attribute__((unused)) static int mini_create(struct engine_drv *drv,
+                                               const struct engine_spec *spec,
+                                               struct engine_ctr **ret, struct engine_error *err)
 {
     (void)drv;
     maybe_crash("create");
