@@ -33,6 +33,13 @@ struct libvirt_xml_params {
 /* The wrapper's script: argv follows as "$@". */
 extern const char libvirt_wrapper_script[];
 
+/* After the command the wrapper prints "\033]engine-done;<id>\007" on the
+ * console and waits (up to 5 s) on the gate: libvirt-lxc drops console output
+ * still in flight when init exits, so the driver reads up to this marker, then
+ * lets the wrapper exit. */
+#define LIBVIRT_DONE_PREFIX "\033]engine-done;"
+#define LIBVIRT_DONE_SUFFIX "\007"
+
 /* Build the XML in *ret_xml (malloc'ed, NUL-terminated). Every string from the
  * spec is escaped by libxml2's writer; strings XML cannot carry at all (control
  * characters) are refused with EINVAL naming the field. */

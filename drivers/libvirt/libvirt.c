@@ -54,6 +54,7 @@ struct engine_ctr {
     virDomainPtr dom;
     char *uri;
     char name[32]; /* engine-<12 hex> */
+    char id[72];   /* the engine id, part of the wrapper's done marker */
     char *rootfs;  /* the core's overlay mount */
     char *dir;     /* <share_dir>/<name> */
     char *root;    /* <dir>/root: bind mount of rootfs, the domain's / */
@@ -297,6 +298,7 @@ static int ctr_new(struct engine_drv *drv, const struct engine_spec *spec, struc
         return engine_error_errno(err, ENOMEM, "Container '%s'", spec->name);
     ctr->drv = drv;
     snprintf(ctr->name, sizeof(ctr->name), "engine-%.12s", spec->id);
+    snprintf(ctr->id, sizeof(ctr->id), "%s", spec->id);
     ctr->uri = strdup(uri ? uri : drv->uri);
     ctr->rootfs = spec->rootfs ? strdup(spec->rootfs) : NULL;
     if (!ctr->uri || !ctr->rootfs || asprintf(&ctr->dir, "%s/%s", drv->share_dir, ctr->name) < 0 ||
@@ -436,26 +438,88 @@ static int write_all(int fd, const char *buf, size_t n)
     return 0;
 }
 
+/* The helper's view of the console stream. */
+struct console {
+    int out;
+    bool out_ok;
+    bool held_cr; /* a '\r' at the end of the last read, maybe ONLCR's */
+    bool done;    /* the wrapper's done marker was seen */
+    char marker[128];
+    size_t marker_len;
+    char pend[128]; /* output that may be the start of the marker */
+    size_t n_pend;
+};
+
+static void console_write(struct console *c, const char *buf, size_t n)
+{
+    if (n && c->out_ok && write_all(c->out, buf, n) < 0)
+        c->out_ok = false; /* keep draining so the container never blocks on the pty */
+}
+
+/* Pass output through, cutting out the done marker and holding back a tail
+ * that could be its beginning. */
+static void console_emit(struct console *c, const char *buf, size_t n)
+{
+    char work[sizeof(c->pend) + 8192 + 1];
+    size_t len = c->n_pend + n, keep = 0;
+    char *m;
+
+    memcpy(work, c->pend, c->n_pend);
+    memcpy(work + c->n_pend, buf, n);
+    c->n_pend = 0;
+    if (c->done) {
+        console_write(c, work, len);
+        return;
+    }
+    m = memmem(work, len, c->marker, c->marker_len);
+    if (m) {
+        c->done = true;
+        console_write(c, work, (size_t)(m - work));
+        console_write(c, m + c->marker_len, len - (size_t)(m - work) - c->marker_len);
+        return;
+    }
+    for (size_t k = len < c->marker_len - 1 ? len : c->marker_len - 1; k > 0; k--)
+        if (memcmp(work + len - k, c->marker, k) == 0) {
+            keep = k;
+            break;
+        }
+    console_write(c, work, len - keep);
+    memcpy(c->pend, work + len - keep, keep);
+    c->n_pend = keep;
+}
+
 /* The console pty turns every "\n" into "\r\n" (ONLCR): undo exactly that,
- * dropping one '\r' before each '\n'. *held carries a '\r' across reads. */
-static void copy_console(int out, const char *buf, size_t n, bool *held, bool *out_ok)
+ * dropping one '\r' before each '\n'. */
+static void console_feed(struct console *c, const char *buf, size_t n)
 {
     char tmp[8192 + 1];
     size_t o = 0;
 
     for (size_t i = 0; i < n; i++) {
-        if (*held) {
-            *held = false;
+        if (c->held_cr) {
+            c->held_cr = false;
             if (buf[i] != '\n')
                 tmp[o++] = '\r';
         }
         if (buf[i] == '\r')
-            *held = true;
+            c->held_cr = true;
         else
             tmp[o++] = buf[i];
+        if (o >= sizeof(tmp) - 1) {
+            console_emit(c, tmp, o);
+            o = 0;
+        }
     }
-    if (*out_ok && write_all(out, tmp, o) < 0)
-        *out_ok = false; /* keep draining so the container never blocks on the pty */
+    console_emit(c, tmp, o);
+}
+
+static void console_flush(struct console *c)
+{
+    if (c->held_cr)
+        console_write(c, "\r", 1);
+    console_write(c, c->pend, c->n_pend);
+    c->held_cr = false;
+    c->n_pend = 0;
 }
 
 /* Open the gate once the wrapper reads it; give up if the domain died. */
@@ -499,7 +563,7 @@ static __attribute__((noreturn)) void start_helper(struct engine_ctr *ctr,
                                                    const struct engine_stdio *io)
 {
     char gate[PATH_MAX], exitf[PATH_MAX], buf[8192];
-    bool held = false, out_ok = true;
+    struct console con = {.out = 1, .out_ok = true};
     virConnectPtr conn;
     virDomainPtr dom;
     virStreamPtr st;
@@ -512,6 +576,8 @@ static __attribute__((noreturn)) void start_helper(struct engine_ctr *ctr,
         (void)dup2(io->err, 2);
     snprintf(gate, sizeof(gate), "%s/gate", ctr->ctl);
     snprintf(exitf, sizeof(exitf), "%s/exit", ctr->ctl);
+    con.marker_len = (size_t)snprintf(con.marker, sizeof(con.marker), "%s%s%s", LIBVIRT_DONE_PREFIX,
+                                      ctr->id, LIBVIRT_DONE_SUFFIX);
     conn = virConnectOpen(ctr->uri);
     dom = conn ? virDomainLookupByName(conn, ctr->name) : NULL;
     st = conn ? virStreamNew(conn, 0) : NULL;
@@ -524,10 +590,15 @@ static __attribute__((noreturn)) void start_helper(struct engine_ctr *ctr,
         _exit(START_FAILED_EXIT);
     }
     open_gate(dom, gate);
-    while ((n = virStreamRecv(st, buf, sizeof(buf))) > 0)
-        copy_console(1, buf, (size_t)n, &held, &out_ok);
-    if (held && out_ok)
-        (void)write_all(1, "\r", 1);
+    while ((n = virStreamRecv(st, buf, sizeof(buf))) > 0) {
+        bool was_done = con.done;
+
+        console_feed(&con, buf, (size_t)n);
+        /* Everything the command wrote is here: let the wrapper exit. */
+        if (con.done && !was_done)
+            open_gate(dom, gate);
+    }
+    console_flush(&con);
     if (n == 0) {
         (void)virStreamFinish(st);
     } else {
