@@ -659,16 +659,19 @@ static int sc_pids(struct engine_ctx *ctx, const struct engine_target *t, char *
     struct engine_run_result res = {0};
     int n = -1, q;
 
+    /* The inner shell dies at the first fork refused; each sleep it started
+     * is in /tmp/p. Builtins only from there: no fork is needed to count. */
     q = run_sh(ctx, t, &tmpl,
-               "sh -c 'for i in $(seq 40); do sleep 30 & done' 2>/dev/null; n=0; "
-               "for p in /proc/[0-9]*; do n=$((n+1)); done; echo $n; kill -9 -1",
+               "sh -c 'for i in $(seq 40); do sleep 30 & echo $! >>/tmp/p; done' 2>/dev/null; "
+               "n=0; while read p; do n=$((n+1)); kill -9 $p; done </tmp/p; echo $n",
                &res, NULL, why, len);
     if (q < 0)
         return q;
-    if (sscanf(res.out, "%d", &n) != 1 || n > 16 || n < 4)
-        q = FAIL("%d tasks after 40 forks under a limit of 16 (output '%.40s')", n, res.out);
+    if (sscanf(res.out, "%d", &n) != 1 || n > 15 || n < 4)
+        q = FAIL("%d of 40 forks succeeded under a limit of 16 tasks (output '%.40s')", n,
+                 res.out);
     else
-        snprintf(why, len, "%d tasks", n);
+        snprintf(why, len, "%d of 40 sleeps started", n);
     engine_run_result_free(&res);
     return q;
 }
@@ -1102,7 +1105,7 @@ static const struct engine_conf_scenario scenarios[] = {
     {.name = "oom-report", .summary = "inspect reports oom_killed and oom_kills",
      .features = ENGINE_FEAT_LIMIT_MEMORY | ENGINE_FEAT_OOM_REPORT, .run = sc_oom_report},
     {.name = "pids-limit", .summary = "40 forks stop at --pids 16",
-     .features = ENGINE_FEAT_LIMIT_PIDS | ENGINE_FEAT_NS_PID, .run = sc_pids},
+     .features = ENGINE_FEAT_LIMIT_PIDS, .run = sc_pids},
     {.name = "cpu-quota", .summary = "a busy loop under --cpus 0.2 uses < 0.5 CPU",
      .features = ENGINE_FEAT_LIMIT_CPU | ENGINE_FEAT_STATS_CPU, .run = sc_cpu},
     {.name = "stats-schema", .summary = "every field a value with its source, or n/a",
