@@ -253,6 +253,7 @@ DPID=$!
 for _ in $(seq 50); do [ -S "$SOCK" ] && break; sleep 0.2; done
 if [ -S "$SOCK" ]; then
     D="$E -H unix://$SOCK"
+    $D run -d --name keep -e crashy busybox sleep 4246 >/dev/null 2>&1
     out=$($D run --rm -e crashy busybox segv 2>&1); rc=$?
     case "$rc:$out" in 125:*"Driver 'crashy' crashed (SIGSEGV) in create"*)
         ok "daemon: the crash is an error for the client (125)" ;;
@@ -260,6 +261,10 @@ if [ -S "$SOCK" ]; then
     check "daemon: still running" kill -0 $DPID
     check_eq "daemon: the next call gets a fresh helper" "again" \
         "$($D run --rm -e crashy busybox echo again 2>&1)"
+    check "daemon: a container made before the crash is stopped through the new helper" \
+        $D stop -t 1 keep
+    check "daemon: and removed" $D rm keep
+    check_eq "daemon: nothing of it left" "" "$(pgrep -f 'sleep 4246')"
     check_eq "daemon: chroot isolated" "via daemon" "$($D run --rm -e chroot busybox echo via daemon 2>&1)"
     kill -TERM $DPID; wait $DPID 2>/dev/null
 else
