@@ -28,6 +28,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <linux/openat2.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+
 #include <lxc/lxccontainer.h>
 
 #include <engine/driver.h>
@@ -51,9 +57,17 @@ struct engine_ctr {
     struct lxc_container *c;
     char *name; /* LXC container name (the engine id) */
     char *lxcpath;
-    char *log; /* lxc.log.file, named in start errors */
+    char *log;      /* lxc.log.file, named in start errors */
+    char *oom_file; /* OOM kills seen by the watcher, read after the exit */
+    char *rootfs;
+    char *cwd;
+    char *path_env; /* the container's $PATH, to find argv[0] before start */
     char **argv;
+    char **mount_targets;
+    pid_t watcher; /* the OOM watcher, in the process that called start() */
 };
+
+#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 static const char *const lxc_options[] = {"lxcpath", NULL};
 
@@ -302,16 +316,24 @@ static int lxc_probe(struct engine_drv *drv, struct engine_error *err)
     return 0;
 }
 
+static void reap_watcher(struct engine_ctr *ctr);
+
 static void ctr_free(struct engine_ctr *ctr)
 {
     if (!ctr)
         return;
+    reap_watcher(ctr);
     if (ctr->c)
         lxc_container_put(ctr->c);
     free(ctr->name);
     free(ctr->lxcpath);
     free(ctr->log);
+    free(ctr->oom_file);
+    free(ctr->rootfs);
+    free(ctr->cwd);
+    free(ctr->path_env);
     strv_free(ctr->argv);
+    strv_free(ctr->mount_targets);
     free(ctr);
 }
 
@@ -332,7 +354,22 @@ static int ctr_new(struct engine_drv *drv, const struct engine_spec *spec, struc
     ctr->argv = strv_copy(spec->argv);
     if (spec->state_dir && asprintf(&ctr->log, "%s/lxc.log", spec->state_dir) < 0)
         ctr->log = NULL;
-    if (!ctr->name || !ctr->lxcpath || !ctr->argv) {
+    if (spec->state_dir && asprintf(&ctr->oom_file, "%s/lxc-oom-kills", spec->state_dir) < 0)
+        ctr->oom_file = NULL;
+    ctr->rootfs = spec->rootfs ? strdup(spec->rootfs) : NULL;
+    ctr->cwd = strdup(spec->cwd ? spec->cwd : "/");
+    ctr->path_env = strdup(DEFAULT_PATH);
+    for (char *const *e = spec->env; e && *e; e++)
+        if (strncmp(*e, "PATH=", 5) == 0) {
+            free(ctr->path_env);
+            ctr->path_env = strdup(*e + 5);
+        }
+    ctr->mount_targets = calloc(spec->n_mounts + 1, sizeof(char *));
+    for (size_t i = 0; ctr->mount_targets && i < spec->n_mounts; i++)
+        if (spec->mounts[i].target && !(ctr->mount_targets[i] = strdup(spec->mounts[i].target)))
+            break;
+    if (!ctr->name || !ctr->lxcpath || !ctr->argv || !ctr->cwd || !ctr->path_env ||
+        !ctr->mount_targets) {
         ctr_free(ctr);
         return engine_error_errno(err, ENOMEM, "Container '%s'", spec->id);
     }
@@ -597,10 +634,247 @@ static void lxc_release(struct engine_ctr *ctr)
     ctr_free(ctr);
 }
 
+/* A path inside a mount the container gets (-v): the host cannot judge it. */
+static bool under_mount(const struct engine_ctr *ctr, const char *path)
+{
+    for (char **t = ctr->mount_targets; t && *t; t++) {
+        size_t n = strlen(*t);
+        while (n > 1 && (*t)[n - 1] == '/')
+            n--;
+        if (strncmp(path, *t, n) == 0 && (path[n] == '/' || path[n] == '\0' || n == 1))
+            return true;
+    }
+    return false;
+}
+
+/* 0: an executable file; -ENOENT, -EACCES; 1: cannot tell. Symlinks resolve
+ * inside the rootfs (RESOLVE_IN_ROOT), never on the host. */
+static int check_exec(const struct engine_ctr *ctr, int root, const char *path)
+{
+    struct open_how how = {.flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT};
+    struct stat st;
+    int fd, r;
+
+    if (under_mount(ctr, path))
+        return 1;
+    fd = (int)syscall(SYS_openat2, root, path, &how, sizeof(how));
+    if (fd < 0)
+        return errno == ENOENT || errno == ENOTDIR ? -ENOENT : 1;
+    r = fstat(fd, &st) < 0 ? 1 : 0;
+    close(fd);
+    if (r == 0 && (!S_ISREG(st.st_mode) || !(st.st_mode & 0111)))
+        r = -EACCES;
+    return r;
+}
+
+/* Find argv[0] the way the container's exec will, so that a missing command
+ * exits 127 and a non-executable one 126, as with docker (init.lxc would
+ * exit 255 for both). */
+static int preflight_command(const struct engine_ctr *ctr, const char *cmd)
+{
+    char path[PATH_MAX];
+    int root, r = -ENOENT;
+
+    if (!ctr->rootfs || !cmd || !cmd[0])
+        return 1;
+    root = open(ctr->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (root < 0)
+        return 1;
+    if (strchr(cmd, '/')) {
+        if (cmd[0] == '/')
+            snprintf(path, sizeof(path), "%s", cmd);
+        else
+            snprintf(path, sizeof(path), "%s/%s", ctr->cwd, cmd);
+        r = check_exec(ctr, root, path);
+    } else {
+        char *dirs = strdup(ctr->path_env), *save = NULL;
+        for (char *d = dirs ? strtok_r(dirs, ":", &save) : NULL; d;
+             d = strtok_r(NULL, ":", &save)) {
+            int q;
+            snprintf(path, sizeof(path), "%s/%s", d[0] ? d : ".", cmd);
+            q = check_exec(ctr, root, path);
+            if (q >= 0) {
+                r = q;
+                break;
+            }
+            if (q == -EACCES)
+                r = q;
+        }
+        if (!dirs)
+            r = 1;
+        free(dirs);
+    }
+    close(root);
+    return r;
+}
+
+static void write_oom_file(const char *file, uint64_t kills)
+{
+    char tmp[PATH_MAX], buf[32];
+    int fd, n;
+
+    snprintf(tmp, sizeof(tmp), "%s.tmp", file);
+    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return;
+    n = snprintf(buf, sizeof(buf), "%" PRIu64 "\n", kills);
+    if (write(fd, buf, (size_t)n) == n && close(fd) == 0)
+        (void)rename(tmp, file);
+    else
+        (void)unlink(tmp);
+}
+
+static bool read_keyed_fd(int fd, const char *key, uint64_t *ret)
+{
+    char buf[4096];
+    ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+    size_t klen = strlen(key);
+
+    if (n <= 0)
+        return false;
+    buf[n] = '\0';
+    for (char *line = buf; line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL)
+        if (strncmp(line, key, klen) == 0 && line[klen] == ' ') {
+            *ret = strtoull(line + klen + 1, NULL, 10);
+            return true;
+        }
+    return false;
+}
+
+/* The container's memory cgroup dir, from its init's /proc/PID/cgroup. */
+static bool memory_cgroup_dir(pid_t pid, bool v2, char *out, size_t len)
+{
+    char path[64], line[PATH_MAX];
+    bool found = false;
+    FILE *f;
+
+    snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
+    f = fopen(path, "re");
+    if (!f)
+        return false;
+    while (!found && fgets(line, sizeof(line), f)) {
+        char *ctrl = strchr(line, ':'), *rel = ctrl ? strchr(ctrl + 1, ':') : NULL;
+        if (!rel)
+            continue;
+        *rel++ = '\0';
+        rel[strcspn(rel, "\n")] = '\0';
+        if (v2 ? strcmp(ctrl + 1, "") == 0 : strcmp(ctrl + 1, "memory") == 0) {
+            snprintf(out, len, v2 ? "/sys/fs/cgroup%s" : "/sys/fs/cgroup/memory%s", rel);
+            found = true;
+        }
+    }
+    fclose(f);
+    return found;
+}
+
+/* Alive and not a zombie waiting for its parent. */
+static bool process_alive(pid_t pid)
+{
+    char path[64], buf[256], *p;
+    ssize_t n;
+    int fd;
+
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    n = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    if (n <= 0)
+        return false;
+    buf[n] = '\0';
+    p = strrchr(buf, ')');
+    return p && p[1] == ' ' && p[2] != 'Z' && p[2] != 'X';
+}
+
+/* Collect the watcher: give it a moment to write the last count, then end it. */
+static void reap_watcher(struct engine_ctr *ctr)
+{
+    struct timespec ts = {.tv_sec = 0, .tv_nsec = 5 * 1000 * 1000};
+
+    pid_t w = ctr->watcher;
+
+    ctr->watcher = 0;
+    if (w <= 0)
+        return;
+    /* Non-zero: reaped here, or already by the monitor's own waitpid(-1). */
+    for (int i = 0; i < 40; i++) {
+        if (waitpid(w, NULL, WNOHANG) != 0)
+            return;
+        nanosleep(&ts, NULL);
+    }
+    (void)kill(w, SIGKILL);
+    (void)waitpid(w, NULL, 0);
+}
+
+/* The OOM watcher: LXC removes the container's cgroup as soon as it exits, so
+ * the OOM kill count the monitor asks for after the exit must be kept while
+ * the cgroup lives. Writes it to oom_file at every OOM event. */
+static __attribute__((noreturn)) void oom_watcher(struct engine_ctr *ctr, pid_t start_pid)
+{
+    struct timespec ts = {.tv_sec = 0, .tv_nsec = 5 * 1000 * 1000};
+    char dir[PATH_MAX], file[PATH_MAX + 32], reg[64];
+    uint64_t kills = 0, ev;
+    pid_t init = 0;
+    int fd = -1, ctl, efd;
+
+    (void)prctl(PR_SET_PDEATHSIG, SIGKILL);
+    (void)prctl(PR_SET_NAME, "engine-lxc-oom");
+    for (int i = 3; i < 1024; i++)
+        (void)close(i);
+    /* The container starts within the start child's lifetime, or never. */
+    for (int i = 0; i < 6000 && init <= 0 && process_alive(start_pid); i++) {
+        struct lxc_container *c = lxc_container_new(ctr->name, ctr->lxcpath);
+        if (c && c->is_running(c))
+            init = c->init_pid(c);
+        if (c)
+            lxc_container_put(c);
+        if (init <= 0)
+            nanosleep(&ts, NULL);
+    }
+    if (init <= 0 || !memory_cgroup_dir(init, ctr->drv->cgroup2, dir, sizeof(dir)))
+        _exit(0);
+    snprintf(file, sizeof(file), "%s/%s", dir,
+             ctr->drv->cgroup2 ? "memory.events" : "memory.oom_control");
+    fd = open(file, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        _exit(0);
+    (void)read_keyed_fd(fd, "oom_kill", &kills);
+    write_oom_file(ctr->oom_file, kills);
+    if (ctr->drv->cgroup2) {
+        struct pollfd p = {.fd = fd, .events = POLLPRI};
+        while (poll(&p, 1, -1) >= 0 && !(p.revents & (POLLERR | POLLNVAL)) &&
+               read_keyed_fd(fd, "oom_kill", &kills))
+            write_oom_file(ctr->oom_file, kills);
+        _exit(0);
+    }
+    snprintf(file, sizeof(file), "%s/cgroup.event_control", dir);
+    efd = eventfd(0, EFD_CLOEXEC);
+    ctl = open(file, O_WRONLY | O_CLOEXEC);
+    snprintf(reg, sizeof(reg), "%d %d", efd, fd);
+    if (efd < 0 || ctl < 0 || write(ctl, reg, strlen(reg)) < 0)
+        _exit(0);
+    close(ctl);
+    /* v1 signals the eventfd at every OOM and once more when the cgroup goes. */
+    while (read(efd, &ev, sizeof(ev)) == sizeof(ev)) {
+        uint64_t now = 0;
+        if (access(dir, F_OK) < 0)
+            break;
+        nanosleep(&ts, NULL); /* the kill is counted just after the event */
+        if (!read_keyed_fd(fd, "oom_kill", &now))
+            now = kills + 1; /* the cgroup went meanwhile: count this event */
+        if (now > kills) {
+            kills = now;
+            write_oom_file(ctr->oom_file, kills);
+        }
+    }
+    _exit(0);
+}
+
 /* The start child: blocks in lxc's start() like lxc-execute, exits with the
  * command's exit code (a signal N as 128+N, the way init.lxc reports it). */
 static __attribute__((noreturn)) void start_child(struct engine_ctr *ctr,
-                                                  const struct engine_stdio *io)
+                                                  const struct engine_stdio *io, int exec_check)
 {
     struct lxc_container *c = ctr->c;
     int st;
@@ -608,6 +882,11 @@ static __attribute__((noreturn)) void start_child(struct engine_ctr *ctr,
     if ((io->in != 0 && dup2(io->in, 0) < 0) || (io->out != 1 && dup2(io->out, 1) < 0) ||
         (io->err != 2 && dup2(io->err, 2) < 0))
         _exit(LXC_START_FAILED_EXIT);
+    if (exec_check == -ENOENT || exec_check == -EACCES) {
+        dprintf(2, "engine: exec: \"%s\": %s\n", ctr->argv[0],
+                exec_check == -ENOENT ? "executable file not found in $PATH" : "permission denied");
+        _exit(exec_check == -ENOENT ? 127 : 126);
+    }
     c->want_daemonize(c, false);
     /* Only 0, 1 and 2 go into the container, none of the monitor's fds. */
     c->want_close_all_fds(c, true);
@@ -631,15 +910,28 @@ static __attribute__((noreturn)) void start_child(struct engine_ctr *ctr,
 static int lxc_start(struct engine_ctr *ctr, const struct engine_stdio *io, pid_t *ret_pid,
                      struct engine_error *err)
 {
+    int exec_check;
     pid_t pid;
 
     if (ctr->c->is_running(ctr->c))
         return engine_error_set(err, EBUSY, "LXC container '%s' is already running", ctr->name);
+    exec_check = preflight_command(ctr, ctr->argv[0]);
+    if (ctr->oom_file)
+        (void)unlink(ctr->oom_file);
+    reap_watcher(ctr);
     pid = fork();
     if (pid < 0)
         return engine_error_errno(err, errno, "Start LXC container '%s': fork", ctr->name);
     if (pid == 0)
-        start_child(ctr, io);
+        start_child(ctr, io, exec_check);
+    if (ctr->oom_file && exec_check >= 0) {
+        /* A sibling of the start child, reaped by stats() after the exit. */
+        ctr->watcher = fork();
+        if (ctr->watcher == 0)
+            oom_watcher(ctr, pid);
+        if (ctr->watcher < 0)
+            ctr->watcher = 0;
+    }
     *ret_pid = pid;
     return 0;
 }
@@ -782,8 +1074,24 @@ static int lxc_stats(struct engine_ctr *ctr, struct engine_stats *st, struct eng
     uint64_t v = 0;
     bool ok;
 
-    if (!c->is_running(c))
+    if (!c->is_running(c)) {
+        unsigned long long kills;
+        FILE *f;
+
+        reap_watcher(ctr);
+        f = ctr->oom_file ? fopen(ctr->oom_file, "re") : NULL;
+
+        /* After the exit only the watcher's OOM count is left (the cgroup is gone). */
+        if (f && fscanf(f, "%llu", &kills) == 1) {
+            fclose(f);
+            engine_stats_set(st, ENGINE_STAT_OOM_KILLS, kills,
+                             ctr->drv->cgroup2 ? ENGINE_SRC_CGROUP_V2 : ENGINE_SRC_CGROUP_V1);
+            return 0;
+        }
+        if (f)
+            fclose(f);
         return engine_error_set(err, ESRCH, "LXC container '%s' is not running", ctr->name);
+    }
     if (ctr->drv->cgroup2) {
         ok = cg_read_keyed(c, "cpu.stat", "usage_usec", &v);
         stat_from(st, ENGINE_STAT_CPU_NS, ok, v * 1000);

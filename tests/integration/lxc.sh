@@ -28,8 +28,12 @@ run busybox sh -c 'exit 3' >/dev/null 2>&1
 check_eq "exit code passes through (3)" "3" "$?"
 run busybox sh -c 'kill -9 $$' >/dev/null 2>&1
 check_eq "killed by SIGKILL exits 137" "137" "$?"
-run busybox nosuchcmd >/dev/null 2>&1
-check "a missing command fails" test $? -ne 0
+out=$(run busybox nosuchcmd 2>&1); rc=$?
+check_eq "command not found exits 127" "127" "$rc"
+case $out in *"nosuchcmd"*"not found"*) ok "not found is reported";;
+    *) not_ok "not found is reported"; diag "got: $out";; esac
+run busybox /etc/passwd >/dev/null 2>&1
+check_eq "not executable exits 126" "126" "$?"
 check_eq "init.lxc is pid 1, the command pid 2" "2" "$(run busybox sh -c 'echo $$' 2>&1)"
 check_eq "hostname, workdir and environment" "h1 /tmp/w bar <&'\"" \
     "$(run --hostname h1 -w /tmp/w --env 'FOO=bar <&'"'"'"' busybox sh -c 'echo $(hostname) $(pwd) "$FOO"' 2>&1)"
@@ -43,8 +47,12 @@ check "-v ...:ro is read-only" test $? -ne 0 -a ! -e "$TEST_TMP/share/g"
 check_eq "no LXC container dir left by --rm runs" "" "$(ls "$LXCPATH" 2>/dev/null)"
 
 # --- limits
-run -m 32m busybox sh -c 'x=$(head -c 64m /dev/zero | tr "\0" a); echo ${#x}' >/dev/null 2>&1
+"$ENGINE" run -e lxc --name oom -m 32m busybox \
+    sh -c 'x=$(head -c 64m /dev/zero | tr "\0" a); echo ${#x}' >/dev/null 2>&1
 check_eq "-m 32m: a 64 MiB allocation is OOM-killed (137)" "137" "$?"
+check "inspect reports the OOM kill (LXC removed the cgroup: the driver's watcher counted it)" \
+    sh -c "'$ENGINE' inspect oom | grep -q '\"OOMKilled\": *true'"
+"$ENGINE" rm oom >/dev/null 2>&1
 out=$(run --pids 16 busybox sh -c \
     'sh -c "for i in \$(seq 40); do sleep 30 & done" 2>/dev/null; n=0; for p in /proc/[0-9]*; do n=$((n+1)); done; echo $n; kill -9 -1' 2>&1)
 if [ -n "$out" ] && [ "$out" -le 16 ] 2>/dev/null && [ "$out" -ge 10 ]; then
