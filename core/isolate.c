@@ -796,6 +796,9 @@ static int proxy_ensure(struct proxy *p, struct engine_error *err)
     ssize_t n;
     pid_t pid;
 
+    /* Died while idle (killed, OOM): not this call's failure, start afresh. */
+    if (p->fd >= 0 && helper_dead(p->pid))
+        (void)proxy_lost(p, OP_HELLO, NULL);
     if (p->fd >= 0)
         return 0;
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)

@@ -261,6 +261,14 @@ if [ -S "$SOCK" ]; then
     check "daemon: still running" kill -0 $DPID
     check_eq "daemon: the next call gets a fresh helper" "again" \
         "$($D run --rm -e crashy busybox echo again 2>&1)"
+    hp=$(pgrep -P $DPID -x drv-crashy | head -1)
+    if [ -n "$hp" ]; then
+        kill -KILL "$hp"
+        check_eq "daemon: a helper killed while idle is replaced, the call does not fail" \
+            "survived" "$($D run --rm -e crashy busybox echo survived 2>&1)"
+    else
+        not_ok "daemon: the crashy helper (drv-crashy) is the daemon's child"
+    fi
     check "daemon: a container made before the crash is stopped through the new helper" \
         $D stop -t 1 keep
     check "daemon: and removed" $D rm keep
