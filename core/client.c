@@ -99,9 +99,14 @@ static int error_from_body(long status, const char *body, struct engine_error *e
 
 /* One call. path includes the query. body NULL = none. On a 2xx with
  * ret_json, parses the body (NULL for an empty one). */
-static int call_on(CURL *curl, const char *socket_path, const char *method, const char *path,
-                   const char *body, int out_fd, struct json_object **ret_json,
-                   struct engine_error *err)
+struct follower;
+static size_t follower_header(char *p, size_t size, size_t nmemb, void *userdata);
+static int follower_progress(void *userdata, curl_off_t dt, curl_off_t dn, curl_off_t ut,
+                             curl_off_t un);
+
+static int call_full(CURL *curl, const char *socket_path, const char *method, const char *path,
+                     const char *body, int out_fd, struct follower *hook,
+                     struct json_object **ret_json, struct engine_error *err)
 {
     _cleanup_free_ char *url = xasprintf("http://localhost%s", path);
     struct curl_slist *hdrs = NULL;
@@ -128,6 +133,13 @@ static int call_on(CURL *curl, const char *socket_path, const char *method, cons
     } else if (streq(method, "POST")) {
         curl_easy_setopt(curl, CURLOPT_POSTFIELDS, "");
         curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, 0L);
+    }
+    if (hook) {
+        curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, follower_header);
+        curl_easy_setopt(curl, CURLOPT_HEADERDATA, hook);
+        curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, follower_progress);
+        curl_easy_setopt(curl, CURLOPT_XFERINFODATA, hook);
+        curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
     }
     cr = curl_easy_perform(curl);
     curl_slist_free_all(hdrs);
@@ -159,6 +171,20 @@ static int call_on(CURL *curl, const char *socket_path, const char *method, cons
 out:
     free(x.buf);
     return r;
+}
+
+static int call_on(CURL *curl, const char *socket_path, const char *method, const char *path,
+                   const char *body, int out_fd, struct json_object **ret_json,
+                   struct engine_error *err)
+{
+    return call_full(curl, socket_path, method, path, body, out_fd, NULL, ret_json, err);
+}
+
+static int call_on_hooked(CURL *curl, const char *socket_path, const char *method,
+                          const char *path, int out_fd, struct follower *hook,
+                          struct engine_error *err)
+{
+    return call_full(curl, socket_path, method, path, NULL, out_fd, hook, NULL, err);
 }
 
 static int call(struct engine_client *cl, const char *method, const char *path, const char *body,
@@ -312,21 +338,79 @@ static void *waiter_main(void *p)
     return NULL;
 }
 
-/* Attached: start, then wait (in a thread, already waiting when the container
- * exits, so a --rm container's exit code is not lost) while the log is
- * followed to out_fd. */
+/* Follows the log in a thread; "ready" once the daemon answered (it then
+ * holds the log open, so nothing the container writes is lost). */
+struct follower {
+    const char *socket_path;
+    char id[65];
+    int out_fd;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool ready, finished;
+    volatile int abort;
+    int r;
+    struct engine_error err;
+};
+
+static size_t follower_header(char *p, size_t size, size_t nmemb, void *userdata)
+{
+    struct follower *f = userdata;
+
+    pthread_mutex_lock(&f->mu);
+    f->ready = true;
+    pthread_cond_broadcast(&f->cv);
+    pthread_mutex_unlock(&f->mu);
+    return size * nmemb;
+}
+
+static int follower_progress(void *userdata, curl_off_t dt, curl_off_t dn, curl_off_t ut,
+                             curl_off_t un)
+{
+    struct follower *f = userdata;
+
+    return f->abort;
+}
+
+static void *follower_main(void *p)
+{
+    struct follower *f = p;
+    CURL *curl = curl_easy_init();
+    _cleanup_free_ char *path = NULL;
+
+    if (!curl) {
+        f->r = engine_error_set(&f->err, ENOMEM, "curl_easy_init failed");
+    } else {
+        path = xasprintf("/v1/containers/%s/logs?follow=1", f->id);
+        f->r = call_on_hooked(curl, f->socket_path, "GET", path, f->out_fd, f, &f->err);
+        curl_easy_cleanup(curl);
+    }
+    pthread_mutex_lock(&f->mu);
+    f->finished = true;
+    pthread_cond_broadcast(&f->cv);
+    pthread_mutex_unlock(&f->mu);
+    return NULL;
+}
+
+/* Attached: follow the log first (a created container is waited for), then
+ * start, then wait (in a thread, already waiting when the container exits, so
+ * an AutoRemove container's exit code is not lost). */
 static int remote_start(void *h, const char *ref, const struct engine_attach *attach,
                         int *ret_exit_code, struct engine_error *err)
 {
     struct engine_client *cl = h;
     _cleanup_free_ char *p = ref_path(cl->curl, ref, "/start");
     struct waiter w = {.socket_path = cl->socket_path};
+    struct follower f = {.socket_path = cl->socket_path, .mu = PTHREAD_MUTEX_INITIALIZER,
+                         .cv = PTHREAD_COND_INITIALIZER};
     struct json_object *info = NULL, *id = NULL;
-    pthread_t t;
+    pthread_t tw, tf;
     int r;
 
-    if (attach) {
-        /* The full id, so the wait still finds it after an auto-remove. */
+    if (!attach)
+        return call(cl, "POST", p, NULL, NULL, err);
+
+    /* The full id, so the wait still finds it after an auto-remove. */
+    {
         _cleanup_free_ char *ip = ref_path(cl->curl, ref, "");
         r = call(cl, "GET", ip, NULL, &info, err);
         if (r < 0)
@@ -338,23 +422,42 @@ static int remote_start(void *h, const char *ref, const struct engine_attach *at
             return engine_error_set(err, EBADMSG, "Daemon answered inspect without an Id");
         }
         snprintf(w.id, sizeof(w.id), "%s", json_object_get_string(id));
+        memcpy(f.id, w.id, sizeof(f.id));
         json_object_put(info);
     }
-    r = call(cl, "POST", p, NULL, NULL, err);
-    if (r < 0 || !attach)
-        return r;
-    r = pthread_create(&t, NULL, waiter_main, &w);
+    f.out_fd = attach->out_fd;
+    r = pthread_create(&tf, NULL, follower_main, &f);
     if (r)
+        return engine_error_errno(err, r, "Start the log thread");
+    pthread_mutex_lock(&f.mu);
+    while (!f.ready && !f.finished)
+        pthread_cond_wait(&f.cv, &f.mu);
+    pthread_mutex_unlock(&f.mu);
+
+    r = call(cl, "POST", p, NULL, NULL, err);
+    if (r < 0) {
+        f.abort = 1;
+        pthread_join(tf, NULL);
+        return r;
+    }
+    r = pthread_create(&tw, NULL, waiter_main, &w);
+    if (r) {
+        f.abort = 1;
+        pthread_join(tf, NULL);
         return engine_error_errno(err, r, "Start the wait thread");
-    r = remote_logs(cl, w.id, true, attach->out_fd, attach->err_fd, err);
-    pthread_join(t, NULL);
+    }
+    pthread_join(tf, NULL);
+    pthread_join(tw, NULL);
     if (w.r < 0) {
         if (err)
             *err = w.err;
         return w.r;
     }
-    if (r < 0 && r != -ENOENT)
-        return r;
+    if (f.r < 0 && f.r != -ENOENT) {
+        if (err)
+            *err = f.err;
+        return f.r;
+    }
     if (ret_exit_code)
         *ret_exit_code = w.exit_code;
     if (attach->exit_fd >= 0) {

@@ -229,19 +229,25 @@ static void recent_exit_add(const char *id, int code)
     tbl.recent[i].exit_code = code;
 }
 
-bool daemon_recent_exit(const char *id, int *ret_exit_code)
+/* tbl.mu held */
+static bool recent_exit_find(const char *id, int *ret_exit_code)
 {
-    bool found = false;
-
-    pthread_mutex_lock(&tbl.mu);
     for (size_t k = 0; k < RECENT_EXITS && k < tbl.n_recent; k++) {
         size_t i = (tbl.n_recent - 1 - k) % RECENT_EXITS;
         if (streq(tbl.recent[i].id, id)) {
             *ret_exit_code = tbl.recent[i].exit_code;
-            found = true;
-            break;
+            return true;
         }
     }
+    return false;
+}
+
+bool daemon_recent_exit(const char *id, int *ret_exit_code)
+{
+    bool found;
+
+    pthread_mutex_lock(&tbl.mu);
+    found = recent_exit_find(id, ret_exit_code);
     pthread_mutex_unlock(&tbl.mu);
     return found;
 }
@@ -254,7 +260,7 @@ static void entry_sync(const char *id, bool silent)
     struct engine_record *r = NULL;
     struct ctr_entry *e;
     bool started = false;
-    int st;
+    int st, code;
 
     if (engine_state_load(engine_the_daemon->ctx, id, &r, NULL) < 0)
         r = NULL;
@@ -263,8 +269,11 @@ static void entry_sync(const char *id, bool silent)
     e = entry_get(id, true);
     if (!r) {
         if (e->known && !silent) {
-            if (e->status == ENGINE_CTR_RUNNING || e->status == ENGINE_CTR_PAUSED)
-                events_emit("die", NULL, id);
+            if (e->status == ENGINE_CTR_RUNNING || e->status == ENGINE_CTR_PAUSED) {
+                struct engine_record gone = {.exit_code = -1};
+                bool have = recent_exit_find(id, &gone.exit_code);
+                events_emit("die", have ? &gone : NULL, id);
+            }
             events_emit("destroy", NULL, id);
         }
         e->known = false;
@@ -305,7 +314,8 @@ static void entry_sync(const char *id, bool silent)
         if (r->oom_killed)
             events_emit("oom", r, id);
         events_emit("die", r, id);
-        recent_exit_add(id, r->exit_code);
+        if (!recent_exit_find(id, &code) || code != r->exit_code)
+            recent_exit_add(id, r->exit_code);
     }
 out_status:
     e->status = st;
@@ -457,6 +467,25 @@ static void watcher_rescan(bool silent)
     }
 }
 
+/* Read the exit code the moment the monitor writes it, even while a handler
+ * holds the container: an AutoRemove container's state may be gone by the
+ * time the holder syncs, and a late wait still wants the code. */
+static void capture_exit(const char *id)
+{
+    struct engine_record *r = NULL;
+
+    if (engine_state_load(engine_the_daemon->ctx, id, &r, NULL) < 0)
+        return;
+    if (r->status == ENGINE_CTR_EXITED) {
+        int code;
+        pthread_mutex_lock(&tbl.mu);
+        if (!recent_exit_find(id, &code) || code != r->exit_code)
+            recent_exit_add(id, r->exit_code);
+        pthread_mutex_unlock(&tbl.mu);
+    }
+    engine_record_free(r);
+}
+
 static void watcher_handle(const struct inotify_event *ev)
 {
     const char *id;
@@ -476,6 +505,8 @@ static void watcher_handle(const struct inotify_event *ev)
     id = watcher_id(ev->wd, ev->mask & (IN_DELETE_SELF | IN_IGNORED));
     if (!id)
         return;
+    if (ev->len && streq(ev->name, "state.json"))
+        capture_exit(id);
     if ((ev->mask & (IN_DELETE_SELF | IN_IGNORED)) || (ev->len && streq(ev->name, "state.json")))
         id_notify(id, false);
 }

@@ -19,6 +19,7 @@
 
 #include "cgroup.h"
 #include "daemon.h"
+#include "monitor.h"
 #include "util.h"
 
 struct request {
@@ -801,15 +802,77 @@ static enum MHD_Result h_stats(struct daemon *dm, struct MHD_Connection *c, cons
     return respond_stream(c, s, "application/json");
 }
 
-/* The log is copied by a forked child (the core's follow loop only notices a
- * gone reader when it writes): when the client goes, the child is killed, so
- * a followed silent container holds nothing. The child keeps only the pipe. */
+/* Copy whole frames ([stream, 0, 0, 0, len be32] + data, as the monitor
+ * writes them) from *off on. -EPIPE when the reader went away. */
+static int copy_log_frames(int log, off_t *off, int out_fd)
+{
+    unsigned char hdr[8];
+    char buf[65536];
+
+    for (;;) {
+        size_t len;
+
+        if (pread(log, hdr, sizeof(hdr), *off) != (ssize_t)sizeof(hdr))
+            return 0;
+        len = ((size_t)hdr[4] << 24) | ((size_t)hdr[5] << 16) | ((size_t)hdr[6] << 8) | hdr[7];
+        if (len > sizeof(buf))
+            return -EBADMSG;
+        if (pread(log, buf, len, *off + 8) != (ssize_t)len)
+            return 0;
+        for (size_t done = 0; done < len;) {
+            ssize_t w = write(out_fd, buf + done, len - done);
+            if (w < 0 && errno == EINTR)
+                continue;
+            if (w < 0)
+                return -EPIPE;
+            done += (size_t)w;
+        }
+        *off += 8 + (off_t)len;
+    }
+}
+
+/* The copier: follows through the fd opened before the fork, so a container
+ * removed as it exits (AutoRemove) still has all its output read; a created
+ * container is waited for, so a client can follow before it starts. */
+static _Noreturn void logs_child(struct engine_ctx *ctx, const char *id, bool follow, int log,
+                                 int out)
+{
+    off_t off = 0;
+
+    for (;;) {
+        struct engine_record *r = NULL;
+        bool done;
+
+        if (copy_log_frames(log, &off, out) < 0 || !follow)
+            _exit(0);
+        done = engine_state_load(ctx, id, &r, NULL) < 0 ||
+               (r->status != ENGINE_CTR_RUNNING && r->status != ENGINE_CTR_PAUSED &&
+                r->status != ENGINE_CTR_CREATED && r->status != ENGINE_REC_CREATING);
+        /* A dead monitor that never wrote "exited" ends the follow too. */
+        if (!done && (r->status == ENGINE_CTR_RUNNING || r->status == ENGINE_CTR_PAUSED) &&
+            !engine_monitor_alive(r))
+            done = true;
+        engine_record_free(r);
+        if (done) {
+            (void)copy_log_frames(log, &off, out);
+            _exit(0);
+        }
+        usleep(20000);
+    }
+}
+
+/* The log is copied by a forked child: when the client goes, the child is
+ * killed, so a followed silent container holds nothing. */
 static pid_t logs_spawn(struct engine_ctx *ctx, const char *id, bool follow, int *ret_fd)
 {
-    static const int sigs[] = {SIGTERM, SIGINT, SIGHUP, SIGCHLD, SIGPIPE};
+    static const int sigs[] = {SIGTERM, SIGINT, SIGHUP, SIGCHLD};
+    _cleanup_free_ char *path = engine_log_path(ctx, id);
+    _cleanup_close_ int log = open(path, O_RDONLY | O_CREAT | O_CLOEXEC, 0640);
     int p[2];
     pid_t pid;
 
+    if (log < 0)
+        return -errno;
     if (pipe2(p, O_CLOEXEC) < 0)
         return -errno;
     pid = fork();
@@ -820,18 +883,14 @@ static pid_t logs_spawn(struct engine_ctx *ctx, const char *id, bool follow, int
         return -e;
     }
     if (pid == 0) {
-        struct engine_error err = {0};
-        int r;
-
         for (size_t i = 0; i < ELEMENTSOF(sigs); i++)
             signal(sigs[i], SIG_DFL);
         signal(SIGPIPE, SIG_IGN); /* EPIPE ends the copy */
-        if (dup2(p[1], 3) < 0)
+        if (dup2(p[1], 3) < 0 || dup2(log, 4) < 0)
             _exit(1);
         /* Not the listening socket nor other clients' connections. */
-        (void)close_range(4, ~0U, 0);
-        r = engine_container_logs(ctx, id, follow, 3, 3, &err);
-        _exit(r < 0 ? 1 : 0);
+        (void)close_range(5, ~0U, 0);
+        logs_child(ctx, id, follow, 4, 3);
     }
     close(p[1]);
     *ret_fd = p[0];
@@ -850,7 +909,7 @@ static enum MHD_Result h_logs(struct daemon *dm, struct MHD_Connection *c, const
         return respond_engine_error(c, &err);
     pid = logs_spawn(dm->ctx, id, query_bool(c, "follow"), &fd);
     if (pid < 0)
-        return respond_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, (int)-pid,
+        return respond_error(c, status_of_errno((int)-pid), (int)-pid,
                              "Read the log of %.12s: %s", id, strerror((int)-pid));
     s = stream_new(dm, S_LOGS);
     s->pipe_fd = fd;

@@ -166,8 +166,12 @@ check "engine -H rm" "$ENGINE" -H "$H" rm cli1
 check_eq "removed through the daemon" "404" "$(req GET /v1/containers/cli1)"
 out=$("$ENGINE" -H "$H" run --rm busybox echo via-daemon 2>&1)
 check_eq "engine -H run (attached) prints the output" "via-daemon" "$out"
-"$ENGINE" -H "$H" run --rm busybox sh -c 'exit 3' >/dev/null 2>&1
-check_eq "engine -H run gives the exit code" "3" "$?"
+bad=0
+for i in 1 2 3 4 5 6 7 8 9 10; do
+    out=$("$ENGINE" -H "$H" run --rm busybox sh -c 'echo out-$0; exit 3' x 2>&1)
+    [ "$?:$out" = "3:out-x" ] || { bad=$((bad + 1)); diag "run --rm $i: $?:$out"; }
+done
+check_eq "engine -H run --rm: output and exit code 3, 10 times" "0" "$bad"
 check "engine -H to a dead socket fails" sh -c "! '$ENGINE' -H unix://$TEST_TMP/none.sock ps 2>/dev/null"
 
 # ---- second daemon, SIGHUP ----
@@ -232,10 +236,10 @@ for i in $(seq 1 50); do
         [ "$code" = 201 ] || { echo "create $code" >"$TEST_TMP/conc/$i.fail"; exit; }
         id=$(jq -r .Id "$TEST_TMP/conc/$i.json")
         echo "$id" >"$TEST_TMP/conc/$i.id"
-        code=$(curl -s -m 120 --unix-socket "$SOCK" -o /dev/null -w '%{http_code}' -X POST "http://e/v1/containers/$id/start")
-        [ "$code" = 204 ] || echo "start $code" >"$TEST_TMP/conc/$i.fail"
-        code=$(curl -s -m 120 --unix-socket "$SOCK" -o /dev/null -w '%{http_code}' -X DELETE "http://e/v1/containers/$id?force=1")
-        [ "$code" = 204 ] || echo "delete $code" >>"$TEST_TMP/conc/$i.fail"
+        code=$(curl -s -m 120 --unix-socket "$SOCK" -o "$TEST_TMP/conc/$i.start" -w '%{http_code}' -X POST "http://e/v1/containers/$id/start")
+        [ "$code" = 204 ] || echo "start $code $(cat "$TEST_TMP/conc/$i.start")" >"$TEST_TMP/conc/$i.fail"
+        code=$(curl -s -m 120 --unix-socket "$SOCK" -o "$TEST_TMP/conc/$i.del" -w '%{http_code}' -X DELETE "http://e/v1/containers/$id?force=1")
+        [ "$code" = 204 ] || echo "delete $code $(cat "$TEST_TMP/conc/$i.del")" >>"$TEST_TMP/conc/$i.fail"
     ) &
 done
 wait_jobs
