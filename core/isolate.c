@@ -685,7 +685,7 @@ static _Noreturn void helper_main(struct proxy *p, int sock)
         int fds[3];
         ssize_t n = recv_msg(3, msg, fds, &n_fds);
 
-        if (n == 0)
+        if (n == 0 || (n < 0 && n != -EMSGSIZE))
             break; /* the proxy's process is gone or done with us */
         memset(&rsp, 0, sizeof(rsp));
         if (n < 0 || (size_t)n < sizeof(struct req_hdr))
