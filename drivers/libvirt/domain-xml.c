@@ -12,22 +12,22 @@
 
 #include "domain-xml.h"
 
-/* Arguments: the hostname ("" = keep libvirt's, the domain name), the
- * container id (for the done marker), N, then N "NAME=VALUE" environment
- * entries, then the command. The environment travels as arguments, not
- * <initenv>: libvirt 9.0 re-formats the definition for its libvirt_lxc
- * controller without escaping <initenv> text, so a value with '<' or '&' made
- * the domain fail to start. fd 3 is the gate, opened read-write so that neither
- * side blocks in open(): the first line lets the command start once the driver
- * has the console open, the second lets the wrapper exit once the driver has
- * read the output up to the done marker. $? of the command goes to the exit
- * file (127 when it is not found, 128+N when a signal killed it). */
+/* Arguments: the container id (for the done marker), N, then N "NAME=VALUE"
+ * environment entries, then the command. The environment travels as
+ * arguments, not <initenv>: libvirt 9.0 re-formats the definition for its
+ * libvirt_lxc controller without escaping <initenv> text, so a value with '<'
+ * or '&' made the domain fail to start. Nothing forks before the command, so it
+ * is pid 2 under the wrapper. fd 3 is the gate, opened read-write so that
+ * neither side blocks in open(): the first line lets the command start once the
+ * driver has the console open, the second lets the wrapper exit once the driver
+ * has read the output up to the done marker. The command's stderr is a fifo the
+ * driver copies to the container's stderr (the console would merge it into
+ * stdout). $? of the command goes to the exit file (127 when it is not found,
+ * 128+N when a signal killed it). */
 const char libvirt_wrapper_script[] =
-    "exec 3<>" LIBVIRT_CTR_GATE "; h=$1; m=$2; n=$3; shift 3; "
-    "[ -z \"$h\" ] || echo \"$h\" 2>/dev/null >/proc/sys/kernel/hostname || "
-    "hostname \"$h\" 2>/dev/null; "
+    "exec 3<>" LIBVIRT_CTR_GATE "; m=$1; n=$2; shift 2; "
     "while [ \"$n\" -gt 0 ]; do export \"$1\"; shift; n=$((n - 1)); done; "
-    "read -r _ <&3; \"$@\" 3<&-; echo $? >" LIBVIRT_CTR_EXIT "; "
+    "read -r _ <&3; \"$@\" 3<&- 2>" LIBVIRT_CTR_STDERR "; echo $? >" LIBVIRT_CTR_EXIT "; "
     "printf '\\033]engine-done;%s\\007' \"$m\"; read -r -t 5 _ <&3";
 
 /* XML 1.0 cannot carry these at all, escaped or not. */
@@ -131,9 +131,6 @@ static int write_os(struct xw *x, const struct engine_spec *spec,
         xw_text(x, "initarg", "-c");
         xw_text(x, "initarg", libvirt_wrapper_script);
         xw_text(x, "initarg", "sh"); /* $0 */
-        if (spec->hostname && (r = check_text("Hostname", spec->hostname, err)) < 0)
-            return r;
-        xw_text(x, "initarg", spec->hostname ? spec->hostname : "");
         if ((r = check_text("Container id", spec->id, err)) < 0)
             return r;
         xw_text(x, "initarg", spec->id);

@@ -20,6 +20,7 @@
 #define LIBVIRT_CTR_DIR "/.engine"
 #define LIBVIRT_CTR_GATE LIBVIRT_CTR_DIR "/gate"
 #define LIBVIRT_CTR_EXIT LIBVIRT_CTR_DIR "/exit"
+#define LIBVIRT_CTR_STDERR LIBVIRT_CTR_DIR "/stderr"
 #define LIBVIRT_WRAPPER_SHELL "/bin/sh"
 
 struct libvirt_xml_params {

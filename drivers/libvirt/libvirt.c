@@ -23,9 +23,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -56,9 +58,10 @@ struct engine_ctr {
     char name[32]; /* engine-<12 hex> */
     char id[72];   /* the engine id, part of the wrapper's done marker */
     char *rootfs;  /* the core's overlay mount */
-    char *dir;     /* <share_dir>/<name> */
-    char *root;    /* <dir>/root: bind mount of rootfs, the domain's / */
-    char *ctl;     /* <dir>/ctl: gate fifo and exit file, at /.engine inside */
+    char *hostname;
+    char *dir;  /* <share_dir>/<name> */
+    char *root; /* <dir>/root: bind mount of rootfs, the domain's / */
+    char *ctl;  /* <dir>/ctl: gate fifo and exit file, at /.engine inside */
 };
 
 static const char *const libvirt_options[] = {"uri", "share_dir", NULL};
@@ -279,6 +282,7 @@ static void ctr_free(struct engine_ctr *ctr)
         virConnectClose(ctr->conn);
     free(ctr->uri);
     free(ctr->rootfs);
+    free(ctr->hostname);
     free(ctr->dir);
     free(ctr->root);
     free(ctr->ctl);
@@ -301,6 +305,7 @@ static int ctr_new(struct engine_drv *drv, const struct engine_spec *spec, struc
     snprintf(ctr->id, sizeof(ctr->id), "%s", spec->id);
     ctr->uri = strdup(uri ? uri : drv->uri);
     ctr->rootfs = spec->rootfs ? strdup(spec->rootfs) : NULL;
+    ctr->hostname = spec->hostname ? strdup(spec->hostname) : NULL;
     if (!ctr->uri || !ctr->rootfs || asprintf(&ctr->dir, "%s/%s", drv->share_dir, ctr->name) < 0 ||
         asprintf(&ctr->root, "%s/root", ctr->dir) < 0 ||
         asprintf(&ctr->ctl, "%s/ctl", ctr->dir) < 0) {
@@ -356,6 +361,11 @@ static int libvirt_create(struct engine_drv *drv, const struct engine_spec *spec
     }
     if ((r = mkdir_p(ctr->root, 0755)) < 0 || (r = mkdir_p(ctr->ctl, 0755)) < 0) {
         engine_error_errno(err, r, "Create %s for container '%s'", ctr->dir, spec->name);
+        goto fail;
+    }
+    /* libvirt creates mount targets itself, which fails on a read-only root. */
+    if ((r = mkdir_beneath(spec->rootfs, LIBVIRT_CTR_DIR)) < 0) {
+        engine_error_errno(err, r, "Create %s in container '%s'", LIBVIRT_CTR_DIR, spec->name);
         goto fail;
     }
     if (spec->cwd && (r = mkdir_beneath(spec->rootfs, spec->cwd)) < 0) {
@@ -556,14 +566,79 @@ static int read_exit_file(const char *path)
     return atoi(buf) & 0xff;
 }
 
+static pid_t domain_init_pid(struct engine_ctr *ctr);
+
+/* libvirt-lxc names the host after the domain: set the asked hostname from
+ * outside, in the container's UTS namespace, so nothing forks in it before the
+ * command. */
+static void set_hostname(struct engine_ctr *ctr)
+{
+    char path[64];
+    pid_t init, pid;
+    int fd;
+
+    if (!ctr->hostname || !ctr->hostname[0] || (init = domain_init_pid(ctr)) <= 0)
+        return;
+    snprintf(path, sizeof(path), "/proc/%d/ns/uts", (int)init);
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    pid = fork();
+    if (pid == 0) {
+        if (setns(fd, CLONE_NEWUTS) < 0 || sethostname(ctr->hostname, strlen(ctr->hostname)) < 0)
+            _exit(1);
+        _exit(0);
+    }
+    close(fd);
+    if (pid > 0)
+        (void)waitpid(pid, NULL, 0);
+}
+
+/* Copy the command's stderr fifo to fd 2 until every writer is gone. The
+ * blocking open meets the wrapper's open for writing. */
+static pid_t start_stderr_copier(const char *fifo)
+{
+    pid_t pid = fork();
+
+    if (pid == 0) {
+        char buf[8192];
+        ssize_t n;
+        int fd = open(fifo, O_RDONLY | O_CLOEXEC);
+
+        if (fd < 0)
+            _exit(1);
+        while ((n = read(fd, buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR))
+            if (n > 0 && write_all(2, buf, (size_t)n) < 0)
+                break;
+        _exit(0);
+    }
+    return pid;
+}
+
+static void stop_stderr_copier(pid_t pid)
+{
+    if (pid <= 0)
+        return;
+    /* It ends by itself once the container is gone; not if the wrapper never
+     * opened the fifo. */
+    for (int i = 0; i < 50; i++) {
+        if (waitpid(pid, NULL, WNOHANG) != 0)
+            return;
+        sleep_ms(2);
+    }
+    (void)kill(pid, SIGKILL);
+    (void)waitpid(pid, NULL, 0);
+}
+
 /* The start helper: console -> io->out until the domain stops, then exit with
  * the command's code. A fresh connection: libvirt's is not to be shared across
  * fork. */
 static __attribute__((noreturn)) void start_helper(struct engine_ctr *ctr,
                                                    const struct engine_stdio *io)
 {
-    char gate[PATH_MAX], exitf[PATH_MAX], buf[8192];
+    char gate[PATH_MAX], exitf[PATH_MAX], errf[PATH_MAX], buf[8192];
     struct console con = {.out = 1, .out_ok = true};
+    pid_t copier;
     virConnectPtr conn;
     virDomainPtr dom;
     virStreamPtr st;
@@ -576,6 +651,7 @@ static __attribute__((noreturn)) void start_helper(struct engine_ctr *ctr,
         (void)dup2(io->err, 2);
     snprintf(gate, sizeof(gate), "%s/gate", ctr->ctl);
     snprintf(exitf, sizeof(exitf), "%s/exit", ctr->ctl);
+    snprintf(errf, sizeof(errf), "%s/stderr", ctr->ctl);
     con.marker_len = (size_t)snprintf(con.marker, sizeof(con.marker), "%s%s%s", LIBVIRT_DONE_PREFIX,
                                       ctr->id, LIBVIRT_DONE_SUFFIX);
     conn = virConnectOpen(ctr->uri);
@@ -589,6 +665,8 @@ static __attribute__((noreturn)) void start_helper(struct engine_ctr *ctr,
         unmount_root(ctr->root);
         _exit(START_FAILED_EXIT);
     }
+    set_hostname(ctr);
+    copier = start_stderr_copier(errf);
     open_gate(dom, gate);
     while ((n = virStreamRecv(st, buf, sizeof(buf))) > 0) {
         bool was_done = con.done;
@@ -610,6 +688,7 @@ static __attribute__((noreturn)) void start_helper(struct engine_ctr *ctr,
     virStreamFree(st);
     while (virDomainIsActive(dom) == 1)
         sleep_ms(10);
+    stop_stderr_copier(copier);
     code = read_exit_file(exitf);
     /* No exit file: the wrapper itself was killed (virDomainDestroy sends SIGKILL). */
     if (code < 0)
@@ -624,7 +703,7 @@ static __attribute__((noreturn)) void start_helper(struct engine_ctr *ctr,
 static int libvirt_start(struct engine_ctr *ctr, const struct engine_stdio *io, pid_t *ret_pid,
                          struct engine_error *err)
 {
-    char gate[PATH_MAX], exitf[PATH_MAX];
+    char gate[PATH_MAX], exitf[PATH_MAX], errf[PATH_MAX];
     pid_t pid;
     int r;
 
@@ -636,6 +715,10 @@ static int libvirt_start(struct engine_ctr *ctr, const struct engine_stdio *io, 
     (void)unlink(gate);
     if ((r = mkdir_p(ctr->root, 0755)) < 0 || (r = mkdir_p(ctr->ctl, 0777)) < 0)
         return engine_error_errno(err, r, "Create %s for libvirt domain '%s'", ctr->dir, ctr->name);
+    snprintf(errf, sizeof(errf), "%s/stderr", ctr->ctl);
+    (void)unlink(errf);
+    if (mkfifo(errf, 0666) < 0 || chmod(errf, 0666) < 0)
+        return engine_error_errno(err, errno, "Create %s for libvirt domain '%s'", errf, ctr->name);
     if (mkfifo(gate, 0666) < 0)
         return engine_error_errno(err, errno, "Create %s for libvirt domain '%s'", gate, ctr->name);
     (void)chmod(gate, 0666);

@@ -66,13 +66,18 @@ check_eq "bytes pass exactly (no final newline, lone CR, CRLF)" "a\\r\\nb\\rc" \
     "$(run busybox printf 'a\r\nb\rc' | od -An -c | tr -d ' ')"
 check_eq "20000 lines arrive" "20000 line 19999" \
     "$(run busybox sh -c 'i=0; while [ $i -lt 20000 ]; do echo line $i; i=$((i+1)); done' | awk 'END {print NR, $0}')"
-check_eq "stderr arrives (merged into the console)" "oops" "$(run busybox sh -c 'echo oops >&2' 2>&1)"
+check_eq "stderr arrives on stderr" "oops" "$(run busybox sh -c 'echo out; echo oops >&2' 2>&1 >/dev/null)"
+check_eq "stdout carries no stderr" "out" "$(run busybox sh -c 'echo out; echo oops >&2' 2>/dev/null)"
 run busybox sh -c 'exit 3' >/dev/null 2>&1
 check_eq "exit code passes through (3)" "3" "$?"
 run busybox sh -c 'kill -9 $$' >/dev/null 2>&1
 check_eq "killed by SIGKILL exits 137" "137" "$?"
-run busybox nosuchcmd >/dev/null 2>&1
-check_eq "a missing command exits 127" "127" "$?"
+out=$(run busybox nosuchcmd 2>&1 >/dev/null); rc=$?
+check_eq "a missing command exits 127" "127" "$rc"
+case $out in *"nosuchcmd"*"not found"*) ok "not found is reported on stderr";;
+    *) not_ok "not found is reported on stderr"; diag "got: $out";; esac
+check_eq "the command is pid 3 (libvirt-lxc itself takes pid 2 before init)" "3" \
+    "$(run busybox sh -c 'echo $$' 2>&1)"
 check_eq "workdir and environment with XML metacharacters" "/tmp/w bar <&'\"" \
     "$(run -w /tmp/w --env 'FOO=bar <&'"'"'"' busybox sh -c 'echo $(pwd) "$FOO"' 2>&1)"
 check_eq "arguments with XML metacharacters" "[a<b] [c&d] ['q'] [\"dq\"] []]>]" \

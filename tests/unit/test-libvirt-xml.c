@@ -104,7 +104,6 @@ static void test_wrapped(void)
     check_text(doc, "/domain/os/initarg", i++, "-c");
     check_text(doc, "/domain/os/initarg", i++, libvirt_wrapper_script);
     check_text(doc, "/domain/os/initarg", i++, "sh");
-    check_text(doc, "/domain/os/initarg", i++, "h<&>");
     check_text(doc, "/domain/os/initarg", i++, spec.id);
     check_text(doc, "/domain/os/initarg", i++, "3");
     for (int e = 0; nasty_env[e]; e++)
