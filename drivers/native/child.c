@@ -276,9 +276,10 @@ void native_exec_common(const struct engine_ctr *c, const struct engine_stdio *i
 }
 
 void native_child(const struct engine_ctr *c, const struct engine_stdio *io, int sync_fd,
-                  int err_fd)
+                  int err_fd, int sock_fd)
 {
     struct engine_error e = {0};
+    int mount_fd = -1;
     char go;
 
     /* Wait until the parent put us in the cgroup (and wrote the id maps). */
@@ -289,6 +290,14 @@ void native_child(const struct engine_ctr *c, const struct engine_stdio *io, int
         engine_error_errno(&e, errno, "become root in the user namespace");
         child_fail(err_fd, &e);
     }
+    if (c->userns) {
+        mount_fd = native_recv_fd(sock_fd);
+        if (mount_fd < 0) {
+            engine_error_errno(&e, mount_fd, "receive the idmapped root");
+            child_fail(err_fd, &e);
+        }
+    }
+    (void)close(sock_fd);
     if (unshare(CLONE_NEWCGROUP) < 0 && errno != EINVAL) {
         engine_error_errno(&e, errno, "unshare cgroup namespace");
         child_fail(err_fd, &e);
@@ -297,7 +306,7 @@ void native_child(const struct engine_ctr *c, const struct engine_stdio *io, int
         engine_error_errno(&e, errno, "sethostname %s", c->hostname);
         child_fail(err_fd, &e);
     }
-    if (native_mounts_prepare(c, &e) < 0 || native_mounts_pivot(c, &e) < 0 ||
+    if (native_mounts_prepare(c, mount_fd, &e) < 0 || native_mounts_pivot(c, &e) < 0 ||
         native_mounts_finish(c, &e) < 0)
         child_fail(err_fd, &e);
     native_exec_common(c, io, c->argv, err_fd);

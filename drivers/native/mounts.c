@@ -13,6 +13,8 @@
 #include <sched.h>
 #include <stdint.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
+#include <linux/openat2.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
@@ -106,14 +108,13 @@ static bool has_dotdot(const char *path)
     return false;
 }
 
-/* rootfs + target, refusing targets that climb out with "..". Symlinks inside
- * the rootfs are checked after the directory exists (see mount_user). */
-static int in_root(const char *rootfs, const char *target, char *buf, size_t len,
-                   struct engine_error *err)
+/* "." + target (the rootfs is our working directory), refusing targets that
+ * climb out with "..". Symlinks are dealt with by open_in_root(). */
+static int in_root(const char *target, char *buf, size_t len, struct engine_error *err)
 {
     if (!target || target[0] != '/' || has_dotdot(target))
         return engine_error_set(err, EINVAL, "Bad mount target '%s'", target ? target : "");
-    if (snprintf(buf, len, "%s%s", rootfs, target) >= (int)len)
+    if (snprintf(buf, len, ".%s", target) >= (int)len)
         return engine_error_set(err, ENAMETOOLONG, "Mount target '%s' too long", target);
     return 0;
 }
@@ -124,7 +125,7 @@ static int mount_dev(const struct engine_ctr *c, struct engine_error *err)
     mode_t old;
     int r;
 
-    snprintf(dev, sizeof(dev), "%s/dev", c->rootfs);
+    snprintf(dev, sizeof(dev), "./dev");
     (void)mkdir_all(dev, 0755);
     r = do_mount("tmpfs", dev, "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k", err);
     if (r < 0)
@@ -188,7 +189,7 @@ static int mount_sys(const struct engine_ctr *c, struct engine_error *err)
     char p[PATH_MAX];
     unsigned long fl = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC;
 
-    snprintf(p, sizeof(p), "%s/sys", c->rootfs);
+    snprintf(p, sizeof(p), "./sys");
     (void)mkdir_all(p, 0755);
     if (mount("sysfs", p, "sysfs", fl, NULL) == 0)
         return 0;
@@ -210,53 +211,147 @@ static int mount_sys(const struct engine_ctr *c, struct engine_error *err)
     return remount_ro(p, 0, err);
 }
 
+/* An O_PATH fd on target inside the root: a symlink in the image resolves
+ * within the container, never to the host. */
+static int open_in_root(const char *target, struct engine_error *err)
+{
+    struct open_how how = {.flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT};
+    int dfd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC), fd;
+
+    if (dfd < 0)
+        return engine_error_errno(err, errno, "open the container root");
+    fd = (int)syscall(SYS_openat2, dfd, target, &how, sizeof(how));
+    if (fd < 0)
+        fd = engine_error_errno(err, errno, "Mount target %s", target);
+    (void)close(dfd);
+    return fd;
+}
+
+/* mkdir -p of target below the root (our working directory), every
+ * component resolved inside the root, so a symlink in the image such as
+ * /evil -> /etc can never make us create directories on the host. With
+ * is_file the last component is created as an empty file. */
+static int mkdir_in_root(const char *target, bool is_file)
+{
+    struct open_how how = {.flags = O_PATH | O_DIRECTORY | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT};
+    char prefix[PATH_MAX] = "";
+    int root, parent, r = 0;
+    size_t used = 0;
+
+    root = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (root < 0)
+        return -errno;
+    parent = dup(root);
+    for (const char *p = target; *p && r == 0;) {
+        size_t len;
+        char comp[NAME_MAX + 1];
+        bool last;
+        int fd;
+
+        while (*p == '/')
+            p++;
+        len = strcspn(p, "/");
+        if (len == 0)
+            break;
+        if (len > NAME_MAX || used + len + 2 >= sizeof(prefix)) {
+            r = -ENAMETOOLONG;
+            break;
+        }
+        memcpy(comp, p, len);
+        comp[len] = '\0';
+        p += len;
+        last = p[strspn(p, "/")] == '\0';
+        used += (size_t)snprintf(prefix + used, sizeof(prefix) - used, "/%s", comp);
+        if (last && is_file) {
+            fd = openat(parent, comp, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+            if (fd >= 0)
+                (void)close(fd);
+            else if (errno != EEXIST && errno != EISDIR && errno != ELOOP)
+                r = -errno;
+            break;
+        }
+        if (mkdirat(parent, comp, 0755) < 0 && errno != EEXIST) {
+            r = -errno;
+            break;
+        }
+        fd = (int)syscall(SYS_openat2, root, prefix, &how, sizeof(how));
+        if (fd < 0) {
+            r = -errno;
+            break;
+        }
+        (void)close(parent);
+        parent = fd;
+    }
+    (void)close(parent);
+    (void)close(root);
+    return r;
+}
+
 static int mount_user(const struct engine_ctr *c, const struct engine_mount *m,
                       struct engine_error *err)
 {
-    char dst[PATH_MAX], real[PATH_MAX];
+    char dst[PATH_MAX], fdpath[64];
     bool bind = !m->type || strcmp(m->type, "bind") == 0;
     struct stat st;
-    size_t n = strlen(c->rootfs);
-    int r;
+    int r, fd;
 
-    r = in_root(c->rootfs, m->target, dst, sizeof(dst), err);
+    r = in_root(m->target, dst, sizeof(dst), err);
     if (r < 0)
         return r;
     if (bind && stat(m->source, &st) < 0)
         return engine_error_errno(err, errno, "Mount source %s", m->source);
-    if (bind && !S_ISDIR(st.st_mode)) {
-        char parent[PATH_MAX];
-        char *slash;
-
-        snprintf(parent, sizeof(parent), "%s", dst);
-        slash = strrchr(parent, '/');
-        if (slash)
-            *slash = '\0';
-        (void)mkdir_all(parent, 0755);
-        r = touch(dst);
-    } else {
-        r = mkdir_all(dst, 0755);
-    }
+    r = mkdir_in_root(m->target, bind && !S_ISDIR(st.st_mode));
     if (r < 0)
         return engine_error_errno(err, r, "Mount target %s", m->target);
-    /* A symlink in the image must not point the mount outside the root. */
-    if (!realpath(dst, real) || strncmp(real, c->rootfs, n) != 0 ||
-        (real[n] != '/' && real[n] != '\0'))
-        return engine_error_set(err, EINVAL, "Mount target %s resolves outside the container",
-                                m->target);
-    if (bind) {
-        r = do_mount(m->source, real, NULL, MS_BIND | MS_REC, NULL, err);
-        if (r == 0 && m->readonly)
-            r = remount_ro(real, 0, err);
+    /* Mount on the fd's magic link, not on a path an image symlink could
+     * redirect; reopen afterwards to reach the new mount for remounting. */
+    fd = open_in_root(m->target, err);
+    if (fd < 0)
+        return fd;
+    snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd);
+    if (bind)
+        r = do_mount(m->source, fdpath, NULL, MS_BIND | MS_REC, NULL, err);
+    else
+        r = do_mount(m->source ? m->source : m->type, fdpath, m->type,
+                     m->readonly ? MS_RDONLY : 0, m->options, err);
+    (void)close(fd);
+    if (r < 0 || !bind || !m->readonly)
         return r;
-    }
-    return do_mount(m->source ? m->source : m->type, real, m->type,
-                    m->readonly ? MS_RDONLY : 0, m->options, err);
+    fd = open_in_root(m->target, err);
+    if (fd < 0)
+        return fd;
+    snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd);
+    r = remount_ro(fdpath, 0, err);
+    (void)close(fd);
+    return r;
 }
 
-int native_mounts_prepare(const struct engine_ctr *c, struct engine_error *err)
+/* Make the container's root our working directory. With a user namespace the
+ * parent's helper attached an idmapped overlay over the rootfs and sent us
+ * its root (mount_fd): the container's root cannot look up paths below the
+ * host's 0700 directories, so nothing from here on goes by the rootfs path. */
+static int enter_root(const struct engine_ctr *c, int mount_fd, struct engine_error *err)
 {
-    char p[PATH_MAX];
+    int fd;
+
+    if (mount_fd >= 0) {
+        fd = mount_fd;
+    } else {
+        if (do_mount(c->rootfs, c->rootfs, NULL, MS_BIND | MS_REC, NULL, err) < 0)
+            return -err->code;
+        fd = open(c->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+            return engine_error_errno(err, errno, "open %s", c->rootfs);
+    }
+    if (fchdir(fd) < 0)
+        return engine_error_errno(err, errno, "chdir %s", c->rootfs);
+    if (fd != mount_fd)
+        (void)close(fd);
+    return 0;
+}
+
+int native_mounts_prepare(const struct engine_ctr *c, int mount_fd, struct engine_error *err)
+{
     int r;
 
     /* Nothing we mount may leak back to the host, while host mounts still
@@ -264,12 +359,11 @@ int native_mounts_prepare(const struct engine_ctr *c, struct engine_error *err)
     r = do_mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL, err);
     if (r < 0)
         return r;
-    r = do_mount(c->rootfs, c->rootfs, NULL, MS_BIND | MS_REC, NULL, err);
+    r = enter_root(c, mount_fd, err);
     if (r < 0)
         return r;
-    snprintf(p, sizeof(p), "%s/proc", c->rootfs);
-    (void)mkdir_all(p, 0555);
-    r = do_mount("proc", p, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, err);
+    (void)mkdir("./proc", 0555);
+    r = do_mount("proc", "./proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, err);
     if (r < 0)
         return r;
     r = mount_sys(c, err);
@@ -285,10 +379,8 @@ int native_mounts_prepare(const struct engine_ctr *c, struct engine_error *err)
     }
     /* Like Docker, a missing working directory is created (before the root
      * may become read-only). */
-    if (c->cwd && c->cwd[0] == '/' && !has_dotdot(c->cwd)) {
-        snprintf(p, sizeof(p), "%s%s", c->rootfs, c->cwd);
-        (void)mkdir_all(p, 0755);
-    }
+    if (c->cwd && c->cwd[0] == '/' && !has_dotdot(c->cwd))
+        (void)mkdir_in_root(c->cwd, false);
     return 0;
 }
 
@@ -301,10 +393,7 @@ int native_mounts_pivot(const struct engine_ctr *c, struct engine_error *err)
     oldroot = open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
     if (oldroot < 0)
         return engine_error_errno(err, errno, "open /");
-    if (chdir(c->rootfs) < 0) {
-        r = engine_error_errno(err, errno, "chdir %s", c->rootfs);
-        goto out;
-    }
+    /* The working directory is the root, from native_mounts_prepare(). */
     if (syscall(SYS_pivot_root, ".", ".") < 0) {
         r = engine_error_errno(err, errno, "pivot_root");
         goto out;
@@ -428,6 +517,66 @@ static int attach_tree(int tree, const char *dir, const char *name, char *ret, s
     return 0;
 }
 
+/* A detached overlay mount (new mount API), or -errno. */
+static int overlay_fsmount(const char *lower, const char *upper, const char *work,
+                           bool userxattr)
+{
+    int fs = fsopen("overlay", FSOPEN_CLOEXEC), mnt = -1, e = 0;
+
+    if (fs < 0)
+        return -errno;
+    if (fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir", lower, 0) < 0 ||
+        fsconfig(fs, FSCONFIG_SET_STRING, "upperdir", upper, 0) < 0 ||
+        fsconfig(fs, FSCONFIG_SET_STRING, "workdir", work, 0) < 0 ||
+        (userxattr && fsconfig(fs, FSCONFIG_SET_FLAG, "userxattr", NULL, 0) < 0) ||
+        fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0 ||
+        (mnt = fsmount(fs, FSMOUNT_CLOEXEC, 0)) < 0)
+        e = errno;
+    (void)close(fs);
+    return e ? -e : mnt;
+}
+
+static int send_fd(int sock, int fd)
+{
+    char data = 'F';
+    struct iovec iov = {.iov_base = &data, .iov_len = 1};
+    union {
+        struct cmsghdr h;
+        char buf[CMSG_SPACE(sizeof(int))];
+    } u = {0};
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+                         .msg_controllen = sizeof(u.buf)};
+    struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+
+    cm->cmsg_level = SOL_SOCKET;
+    cm->cmsg_type = SCM_RIGHTS;
+    cm->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+    return sendmsg(sock, &msg, MSG_NOSIGNAL) < 0 ? -errno : 0;
+}
+
+int native_recv_fd(int sock)
+{
+    char data;
+    struct iovec iov = {.iov_base = &data, .iov_len = 1};
+    union {
+        struct cmsghdr h;
+        char buf[CMSG_SPACE(sizeof(int))];
+    } u = {0};
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+                         .msg_controllen = sizeof(u.buf)};
+    struct cmsghdr *cm;
+    int fd;
+
+    if (recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) <= 0)
+        return -EIO;
+    cm = CMSG_FIRSTHDR(&msg);
+    if (!cm || cm->cmsg_type != SCM_RIGHTS)
+        return -EIO;
+    memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+    return fd;
+}
+
 /* Overlayfs itself cannot be idmapped, its layers can (Linux 5.19+): build a
  * second overlay of the same layers, each an idmapped copy, over the rootfs
  * inside the child's mount namespace only. The copies are attached on a
@@ -435,15 +584,15 @@ static int attach_tree(int tree, const char *dir, const char *name, char *ret, s
  * overlay is mounted as the container's root from inside its user namespace,
  * because overlay copies up with the mounter's credentials. */
 __attribute__((noreturn)) static void idmap_helper(const struct engine_ctr *c, pid_t child,
-                                                   int err_fd)
+                                                   int sock_fd, int err_fd)
 {
-    static char lower[16384], opts[24576];
+    static char lower[16384];
+    char up_path[PATH_MAX + 32], work_path[PATH_MAX + 32];
     char upper[PATH_MAX], work[PATH_MAX], parent[PATH_MAX], p[PATH_MAX + 32], name[32];
     struct engine_error e = {0};
     const char *up_name, *work_name, *scratch = c->state_dir;
-    int userns, mntns, top, n = 0, fd_top = -1, fd_root = -1;
+    int userns, mntns, top, n = 0, fd_top = -1, fd_root = -1, mnt;
     int trees[64];
-    char target[64];
     size_t used;
     ssize_t w;
 
@@ -487,17 +636,18 @@ __attribute__((noreturn)) static void idmap_helper(const struct engine_ctr *c, p
     if (do_mount("tmpfs", scratch, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0700,size=64k", &e) < 0 ||
         attach_tree(top, scratch, "top", p, sizeof(p), &e) < 0)
         goto fail;
-    /* Paths as /proc/self/fd/N: the container's root cannot look up
-     * directories under the host's 0700 state and root dirs, magic links
+    /* Layers as /proc/self/fd/N: once we are the container's root we cannot
+     * look up paths below the host's 0700 state and root dirs; magic links
      * need no lookup. */
-    if ((fd_top = open(p, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0 ||
-        (fd_root = open(c->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0) {
+    fd_top = open(p, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    fd_root = open(c->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (fd_top < 0 || fd_root < 0) {
         engine_error_errno(&e, errno, "open %s", fd_top < 0 ? p : c->rootfs);
         goto fail;
     }
-    used = (size_t)snprintf(opts, sizeof(opts),
-                            "upperdir=/proc/self/fd/%d%s,workdir=/proc/self/fd/%d%s,lowerdir=",
-                            fd_top, up_name, fd_top, work_name);
+    snprintf(up_path, sizeof(up_path), "/proc/self/fd/%d%s", fd_top, up_name);
+    snprintf(work_path, sizeof(work_path), "/proc/self/fd/%d%s", fd_top, work_name);
+    used = 0;
     for (int i = 0; i < n; i++) {
         int fd;
 
@@ -509,18 +659,28 @@ __attribute__((noreturn)) static void idmap_helper(const struct engine_ctr *c, p
             engine_error_errno(&e, errno, "open %s", p);
             goto fail;
         }
-        used += (size_t)snprintf(opts + used, sizeof(opts) - used, "%s/proc/self/fd/%d",
+        used += (size_t)snprintf(lower + used, sizeof(lower) - used, "%s/proc/self/fd/%d",
                                  i ? ":" : "", fd);
     }
-    snprintf(target, sizeof(target), "/proc/self/fd/%d", fd_root);
     if (setns(userns, CLONE_NEWUSER) < 0 || setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0) {
         engine_error_errno(&e, errno, "enter the user namespace");
         goto fail;
     }
-    if (mount("overlay", target, "overlay", 0, opts) < 0 &&
-        (strncat(opts, ",userxattr", sizeof(opts) - strlen(opts) - 1),
-         mount("overlay", target, "overlay", 0, opts) < 0)) {
-        engine_error_errno(&e, errno, "mount an idmapped overlay on %s", c->rootfs);
+    mnt = overlay_fsmount(lower, up_path, work_path, false);
+    if (mnt < 0)
+        mnt = overlay_fsmount(lower, up_path, work_path, true);
+    if (mnt < 0) {
+        engine_error_errno(&e, -mnt, "mount an idmapped overlay for %s", c->rootfs);
+        goto fail;
+    }
+    /* Over the rootfs; the child gets the mount's root, as it cannot reach
+     * the rootfs by path. */
+    if (move_mount(mnt, "", fd_root, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0) {
+        engine_error_errno(&e, errno, "attach the idmapped overlay on %s", c->rootfs);
+        goto fail;
+    }
+    if (send_fd(sock_fd, mnt) < 0) {
+        engine_error_errno(&e, errno, "pass the idmapped root to the container");
         goto fail;
     }
     _exit(0);
@@ -530,7 +690,8 @@ fail:
     _exit(1);
 }
 
-int native_mounts_idmap(const struct engine_ctr *c, pid_t child, struct engine_error *err)
+int native_mounts_idmap(const struct engine_ctr *c, pid_t child, int sock_fd,
+                        struct engine_error *err)
 {
     struct engine_error e = {0};
     int fds[2];
@@ -547,7 +708,7 @@ int native_mounts_idmap(const struct engine_ctr *c, pid_t child, struct engine_e
     }
     if (pid == 0) {
         (void)close(fds[0]);
-        idmap_helper(c, child, fds[1]);
+        idmap_helper(c, child, sock_fd, fds[1]);
     }
     (void)close(fds[1]);
     n = read(fds[0], &e, sizeof(e));

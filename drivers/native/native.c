@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -407,7 +408,7 @@ static int read_child_error(int fd, struct engine_error *ret)
 static int native_start(struct engine_ctr *c, const struct engine_stdio *io, pid_t *ret_pid,
                         struct engine_error *err)
 {
-    int sync_fds[2] = {-1, -1}, err_fds[2] = {-1, -1};
+    int sync_fds[2] = {-1, -1}, err_fds[2] = {-1, -1}, sock[2] = {-1, -1};
     unsigned long flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | SIGCHLD;
     struct engine_error child_err = {0};
     pid_t pid;
@@ -420,7 +421,8 @@ static int native_start(struct engine_ctr *c, const struct engine_stdio *io, pid
         flags |= CLONE_NEWNET;
     if (c->userns)
         flags |= CLONE_NEWUSER;
-    if (pipe2(sync_fds, O_CLOEXEC) < 0 || pipe2(err_fds, O_CLOEXEC) < 0) {
+    if (pipe2(sync_fds, O_CLOEXEC) < 0 || pipe2(err_fds, O_CLOEXEC) < 0 ||
+        socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sock) < 0) {
         r = engine_error_errno(err, errno, "Start container %s: pipe", c->name);
         goto out;
     }
@@ -433,7 +435,8 @@ static int native_start(struct engine_ctr *c, const struct engine_stdio *io, pid
     if (pid == 0) {
         (void)close(sync_fds[1]);
         (void)close(err_fds[0]);
-        native_child(c, io, sync_fds[0], err_fds[1]);
+        (void)close(sock[0]);
+        native_child(c, io, sync_fds[0], err_fds[1], sock[1]);
     }
     (void)close(sync_fds[0]);
     (void)close(err_fds[1]);
@@ -445,7 +448,7 @@ static int native_start(struct engine_ctr *c, const struct engine_stdio *io, pid
         if (r == 0)
             r = write_id_map(pid, "gid_map", err);
         if (r == 0)
-            r = native_mounts_idmap(c, pid, err);
+            r = native_mounts_idmap(c, pid, sock[0], err);
     }
     /* In the cgroup before the child enters its cgroup namespace or execs. */
     if (r == 0)
@@ -471,6 +474,8 @@ out:
             (void)close(sync_fds[i]);
         if (err_fds[i] >= 0)
             (void)close(err_fds[i]);
+        if (sock[i] >= 0)
+            (void)close(sock[i]);
     }
     return r;
 }

@@ -35,7 +35,7 @@ struct engine_ctr {
  * setup failures as an engine_error on err_fd; never returns. */
 __attribute__((noreturn)) void native_child(const struct engine_ctr *c,
                                             const struct engine_stdio *io, int sync_fd,
-                                            int err_fd);
+                                            int err_fd, int sock_fd);
 
 /* child.c: from the identity to exec, for init and exec alike; never returns. */
 __attribute__((noreturn)) void native_exec_common(const struct engine_ctr *c,
@@ -43,12 +43,19 @@ __attribute__((noreturn)) void native_exec_common(const struct engine_ctr *c,
                                                   char *const argv[], int err_fd);
 
 /* mounts.c, run in the child's mount namespace. */
-int native_mounts_prepare(const struct engine_ctr *c, struct engine_error *err);
+/* mount_fd: the idmapped root from native_mounts_idmap() (user namespace),
+ * -1 without a user namespace. */
+int native_mounts_prepare(const struct engine_ctr *c, int mount_fd, struct engine_error *err);
 int native_mounts_pivot(const struct engine_ctr *c, struct engine_error *err);
 int native_mounts_finish(const struct engine_ctr *c, struct engine_error *err);
-/* Run by the parent: mount the rootfs idmapped to the child's user namespace
- * inside the child's mount namespace, so its root owns the image's files. */
-int native_mounts_idmap(const struct engine_ctr *c, pid_t child, struct engine_error *err);
+/* Run by the parent: mount an overlay of the rootfs's layers idmapped to the
+ * child's user namespace over the rootfs in the child's mount namespace, so
+ * its root owns the image's files; send its root to the child over sock_fd
+ * (SCM_RIGHTS). */
+int native_mounts_idmap(const struct engine_ctr *c, pid_t child, int sock_fd,
+                        struct engine_error *err);
+/* Receive one fd sent with SCM_RIGHTS, or -errno. */
+int native_recv_fd(int sock);
 
 /* caps.c: reduce to Docker's default set (bounding, permitted, effective),
  * with inheritable and ambient empty. */

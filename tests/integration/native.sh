@@ -61,6 +61,15 @@ check_eq "-v bind mount visible" "hello" "$(run -v "$TEST_TMP/share:/mnt/share:r
 run -v "$TEST_TMP/share:/mnt/share:ro" busybox touch /mnt/share/g >/dev/null 2>&1
 check "-v ...:ro is read-only" test $? -ne 0 -a ! -e "$TEST_TMP/share/g"
 
+# --- user namespace (--exec-opt native.userns=true)
+out=$(run --exec-opt native.userns=true busybox sh -c \
+    'echo $(id -u) $(awk "{print \$2}" /proc/self/uid_map); touch /new && echo writable' 2>&1)
+check_eq "userns: root maps to host uid 100000, the rootfs is writable" "0 100000
+writable" "$out"
+out=$("$ENGINE" run -e native --rm --exec-opt native.userns=maybe busybox true 2>&1); rc=$?
+case "$rc $out" in "125 "*userns*) ok "a bad native.userns value is refused";;
+    *) not_ok "a bad native.userns value is refused"; diag "rc $rc: $out";; esac
+
 # --- limits
 "$ENGINE" run -e native --name oom -m 32m busybox \
     sh -c 'x=$(head -c 64m /dev/zero | tr "\0" a); echo ${#x}' >/dev/null 2>&1
