@@ -15,6 +15,7 @@
  * copies the console to io->out and exits with that code. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
@@ -24,7 +25,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sched.h>
+#include <poll.h>
+#include <sys/eventfd.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/statfs.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -54,14 +59,16 @@ struct engine_ctr {
     struct engine_drv *drv;
     virConnectPtr conn;
     virDomainPtr dom;
+    pid_t conn_pid; /* the process that opened conn */
     char *uri;
     char name[32]; /* engine-<12 hex> */
     char id[72];   /* the engine id, part of the wrapper's done marker */
     char *rootfs;  /* the core's overlay mount */
     char *hostname;
-    char *dir;  /* <share_dir>/<name> */
-    char *root; /* <dir>/root: bind mount of rootfs, the domain's / */
-    char *ctl;  /* <dir>/ctl: gate fifo and exit file, at /.engine inside */
+    char *oom_file; /* <state_dir>/libvirt-oom-kills, kept past the cgroup */
+    char *dir;      /* <share_dir>/<name> */
+    char *root;     /* <dir>/root: bind mount of rootfs, the domain's / */
+    char *ctl;      /* <dir>/ctl: gate fifo and exit file, at /.engine inside */
 };
 
 static const char *const libvirt_options[] = {"uri", "share_dir", NULL};
@@ -276,13 +283,16 @@ static void ctr_free(struct engine_ctr *ctr)
 {
     if (!ctr)
         return;
-    if (ctr->dom)
+    /* A connection inherited across fork belongs to the parent: closing it here
+     * would close the parent's session too. */
+    if (ctr->dom && ctr->conn_pid == getpid())
         virDomainFree(ctr->dom);
-    if (ctr->conn)
+    if (ctr->conn && ctr->conn_pid == getpid())
         virConnectClose(ctr->conn);
     free(ctr->uri);
     free(ctr->rootfs);
     free(ctr->hostname);
+    free(ctr->oom_file);
     free(ctr->dir);
     free(ctr->root);
     free(ctr->ctl);
@@ -306,6 +316,8 @@ static int ctr_new(struct engine_drv *drv, const struct engine_spec *spec, struc
     ctr->uri = strdup(uri ? uri : drv->uri);
     ctr->rootfs = spec->rootfs ? strdup(spec->rootfs) : NULL;
     ctr->hostname = spec->hostname ? strdup(spec->hostname) : NULL;
+    if (spec->state_dir && asprintf(&ctr->oom_file, "%s/libvirt-oom-kills", spec->state_dir) < 0)
+        ctr->oom_file = NULL;
     if (!ctr->uri || !ctr->rootfs || asprintf(&ctr->dir, "%s/%s", drv->share_dir, ctr->name) < 0 ||
         asprintf(&ctr->root, "%s/root", ctr->dir) < 0 ||
         asprintf(&ctr->ctl, "%s/ctl", ctr->dir) < 0) {
@@ -317,7 +329,34 @@ static int ctr_new(struct engine_drv *drv, const struct engine_spec *spec, struc
         ctr_free(ctr);
         return -ECONNREFUSED;
     }
+    ctr->conn_pid = getpid();
     *ret = ctr;
+    return 0;
+}
+
+/* The monitor is a fork of the process that created the container: a libvirt
+ * connection must not be used across fork (the parent closing its copy ends the
+ * session for both), so a forked process opens its own. */
+static int ctr_conn(struct engine_ctr *ctr, struct engine_error *err)
+{
+    virConnectPtr conn;
+    virDomainPtr dom;
+
+    if (ctr->conn && ctr->conn_pid == getpid())
+        return 0;
+    conn = conn_open(ctr->uri, err);
+    if (!conn)
+        return -ECONNREFUSED;
+    dom = virDomainLookupByName(conn, ctr->name);
+    if (!dom) {
+        int r =
+            engine_error_set(err, ENOENT, "No libvirt domain '%s': %s", ctr->name, last_error());
+        virConnectClose(conn);
+        return r;
+    }
+    ctr->conn = conn; /* the inherited ones are left alone, see ctr_free() */
+    ctr->dom = dom;
+    ctr->conn_pid = getpid();
     return 0;
 }
 
@@ -594,6 +633,146 @@ static void set_hostname(struct engine_ctr *ctr)
         (void)waitpid(pid, NULL, 0);
 }
 
+static void write_oom_file(const char *file, uint64_t kills)
+{
+    char tmp[PATH_MAX], buf[32];
+    int fd, n;
+
+    snprintf(tmp, sizeof(tmp), "%s.tmp", file);
+    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return;
+    n = snprintf(buf, sizeof(buf), "%" PRIu64 "\n", kills);
+    if (write(fd, buf, (size_t)n) == n && close(fd) == 0)
+        (void)rename(tmp, file);
+    else
+        (void)unlink(tmp);
+}
+
+static bool read_keyed_fd(int fd, const char *key, uint64_t *ret)
+{
+    char buf[4096];
+    ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+    size_t klen = strlen(key);
+
+    if (n <= 0)
+        return false;
+    buf[n] = '\0';
+    for (char *line = buf; line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL)
+        if (strncmp(line, key, klen) == 0 && line[klen] == ' ') {
+            *ret = strtoull(line + klen + 1, NULL, 10);
+            return true;
+        }
+    return false;
+}
+
+/* The container's memory cgroup dir, from its init's /proc/PID/cgroup. */
+static bool memory_cgroup_dir(pid_t pid, bool v2, char *out, size_t len)
+{
+    char path[64], line[PATH_MAX];
+    bool found = false;
+    FILE *f;
+
+    snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
+    f = fopen(path, "re");
+    if (!f)
+        return false;
+    while (!found && fgets(line, sizeof(line), f)) {
+        char *ctrl = strchr(line, ':'), *rel = ctrl ? strchr(ctrl + 1, ':') : NULL;
+        if (!rel)
+            continue;
+        *rel++ = '\0';
+        rel[strcspn(rel, "\n")] = '\0';
+        if (v2 ? strcmp(ctrl + 1, "") == 0 : strcmp(ctrl + 1, "memory") == 0) {
+            snprintf(out, len, v2 ? "/sys/fs/cgroup%s" : "/sys/fs/cgroup/memory%s", rel);
+            found = true;
+        }
+    }
+    fclose(f);
+    return found;
+}
+
+static bool host_is_cgroup2(void)
+{
+    struct statfs sfs;
+
+    return statfs("/sys/fs/cgroup", &sfs) == 0 &&
+           sfs.f_type == (typeof(sfs.f_type))0x63677270; /* CGROUP2_SUPER_MAGIC */
+}
+
+/* The OOM watcher: libvirt reports no OOM kills and removes the domain's
+ * cgroup when it stops, so count them from the memory cgroup while it lives
+ * (memory.oom_control + cgroup.event_control on v1, memory.events on v2). */
+static __attribute__((noreturn)) void oom_watcher(const char *dir, bool v2, const char *out)
+{
+    struct timespec ts = {.tv_sec = 0, .tv_nsec = 5 * 1000 * 1000};
+    char file[PATH_MAX + 32], reg[64];
+    uint64_t kills = 0, ev;
+    int fd, ctl, efd;
+
+    (void)prctl(PR_SET_PDEATHSIG, SIGKILL);
+    snprintf(file, sizeof(file), "%s/%s", dir, v2 ? "memory.events" : "memory.oom_control");
+    fd = open(file, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        _exit(0);
+    (void)read_keyed_fd(fd, "oom_kill", &kills);
+    write_oom_file(out, kills);
+    if (v2) {
+        struct pollfd p = {.fd = fd, .events = POLLPRI};
+        while (poll(&p, 1, -1) >= 0 && !(p.revents & (POLLERR | POLLNVAL)) &&
+               read_keyed_fd(fd, "oom_kill", &kills))
+            write_oom_file(out, kills);
+        _exit(0);
+    }
+    snprintf(file, sizeof(file), "%s/cgroup.event_control", dir);
+    efd = eventfd(0, EFD_CLOEXEC);
+    ctl = open(file, O_WRONLY | O_CLOEXEC);
+    snprintf(reg, sizeof(reg), "%d %d", efd, fd);
+    if (efd < 0 || ctl < 0 || write(ctl, reg, strlen(reg)) < 0)
+        _exit(0);
+    close(ctl);
+    while (read(efd, &ev, sizeof(ev)) == sizeof(ev)) {
+        uint64_t now = 0;
+        if (access(dir, F_OK) < 0)
+            break;
+        nanosleep(&ts, NULL); /* the kill is counted just after the event */
+        if (!read_keyed_fd(fd, "oom_kill", &now))
+            now = kills + 1;
+        if (now > kills) {
+            kills = now;
+            write_oom_file(out, kills);
+        }
+    }
+    _exit(0);
+}
+
+static pid_t start_oom_watcher(struct engine_ctr *ctr)
+{
+    char dir[PATH_MAX];
+    bool v2 = host_is_cgroup2();
+    pid_t init = domain_init_pid(ctr), pid;
+
+    if (!ctr->oom_file || init <= 0 || !memory_cgroup_dir(init, v2, dir, sizeof(dir)))
+        return 0;
+    pid = fork();
+    if (pid == 0)
+        oom_watcher(dir, v2, ctr->oom_file);
+    return pid > 0 ? pid : 0;
+}
+
+static void stop_oom_watcher(pid_t pid)
+{
+    if (pid <= 0)
+        return;
+    for (int i = 0; i < 40; i++) {
+        if (waitpid(pid, NULL, WNOHANG) != 0)
+            return;
+        sleep_ms(5);
+    }
+    (void)kill(pid, SIGKILL);
+    (void)waitpid(pid, NULL, 0);
+}
+
 /* Copy the command's stderr fifo to fd 2 until every writer is gone. The
  * blocking open meets the wrapper's open for writing. */
 static pid_t start_stderr_copier(const char *fifo)
@@ -638,7 +817,7 @@ static __attribute__((noreturn)) void start_helper(struct engine_ctr *ctr,
 {
     char gate[PATH_MAX], exitf[PATH_MAX], errf[PATH_MAX], buf[8192];
     struct console con = {.out = 1, .out_ok = true};
-    pid_t copier;
+    pid_t copier, watcher;
     virConnectPtr conn;
     virDomainPtr dom;
     virStreamPtr st;
@@ -666,6 +845,7 @@ static __attribute__((noreturn)) void start_helper(struct engine_ctr *ctr,
         _exit(START_FAILED_EXIT);
     }
     set_hostname(ctr);
+    watcher = start_oom_watcher(ctr);
     copier = start_stderr_copier(errf);
     open_gate(dom, gate);
     while ((n = virStreamRecv(st, buf, sizeof(buf))) > 0) {
@@ -689,6 +869,7 @@ static __attribute__((noreturn)) void start_helper(struct engine_ctr *ctr,
     while (virDomainIsActive(dom) == 1)
         sleep_ms(10);
     stop_stderr_copier(copier);
+    stop_oom_watcher(watcher);
     code = read_exit_file(exitf);
     /* No exit file: the wrapper itself was killed (virDomainDestroy sends SIGKILL). */
     if (code < 0)
@@ -707,12 +888,16 @@ static int libvirt_start(struct engine_ctr *ctr, const struct engine_stdio *io, 
     pid_t pid;
     int r;
 
+    if ((r = ctr_conn(ctr, err)) < 0)
+        return r;
     if (virDomainIsActive(ctr->dom) == 1)
         return engine_error_set(err, EBUSY, "libvirt domain '%s' is already running", ctr->name);
     snprintf(gate, sizeof(gate), "%s/gate", ctr->ctl);
     snprintf(exitf, sizeof(exitf), "%s/exit", ctr->ctl);
     (void)unlink(exitf);
     (void)unlink(gate);
+    if (ctr->oom_file)
+        (void)unlink(ctr->oom_file);
     if ((r = mkdir_p(ctr->root, 0755)) < 0 || (r = mkdir_p(ctr->ctl, 0777)) < 0)
         return engine_error_errno(err, r, "Create %s for libvirt domain '%s'", ctr->dir, ctr->name);
     snprintf(errf, sizeof(errf), "%s/stderr", ctr->ctl);
@@ -808,6 +993,10 @@ static bool wait_inactive(virDomainPtr dom, unsigned timeout_ms)
 static int libvirt_stop(struct engine_ctr *ctr, int sig, unsigned timeout_ms,
                         struct engine_error *err)
 {
+    int r = ctr_conn(ctr, err);
+
+    if (r < 0)
+        return r;
     if (virDomainIsActive(ctr->dom) != 1)
         return 0;
     if (sig != SIGKILL) {
@@ -826,8 +1015,10 @@ static int libvirt_stop(struct engine_ctr *ctr, int sig, unsigned timeout_ms,
 
 static int libvirt_state(struct engine_ctr *ctr, struct engine_state *st, struct engine_error *err)
 {
-    int state = 0, reason = 0;
+    int state = 0, reason = 0, r;
 
+    if ((r = ctr_conn(ctr, err)) < 0)
+        return r;
     if (virDomainGetState(ctr->dom, &state, &reason, 0) < 0)
         return engine_error_set(err, EIO, "State of libvirt domain '%s': %s", ctr->name,
                                 last_error());
@@ -863,14 +1054,27 @@ static int libvirt_state(struct engine_ctr *ctr, struct engine_state *st, struct
 static int libvirt_stats(struct engine_ctr *ctr, struct engine_stats *st, struct engine_error *err)
 {
     virDomainMemoryStatStruct ms[VIR_DOMAIN_MEMORY_STAT_NR];
+    unsigned long long kills;
     virDomainInfo info;
+    FILE *f;
     int n;
 
+    if ((n = ctr_conn(ctr, err)) < 0)
+        return n;
     if (virDomainGetInfo(ctr->dom, &info) < 0)
         return engine_error_set(err, EIO, "Stats of libvirt domain '%s': %s", ctr->name,
                                 last_error());
+    f = ctr->oom_file ? fopen(ctr->oom_file, "re") : NULL;
+    if (f && fscanf(f, "%llu", &kills) == 1)
+        engine_stats_set(st, ENGINE_STAT_OOM_KILLS, kills,
+                         host_is_cgroup2() ? ENGINE_SRC_CGROUP_V2 : ENGINE_SRC_CGROUP_V1);
+    if (f)
+        fclose(f);
+    /* After the exit only the OOM count is left (libvirt removed the cgroup). */
     if (info.state == VIR_DOMAIN_SHUTOFF)
-        return engine_error_set(err, ESRCH, "libvirt domain '%s' is not running", ctr->name);
+        return st->field[ENGINE_STAT_OOM_KILLS].source != ENGINE_SRC_NONE
+                   ? 0
+                   : engine_error_set(err, ESRCH, "libvirt domain '%s' is not running", ctr->name);
     engine_stats_set(st, ENGINE_STAT_CPU_NS, info.cpuTime, ENGINE_SRC_LIBVIRT);
     engine_stats_set(st, ENGINE_STAT_MEM_CURRENT, (uint64_t)info.memory * 1024, ENGINE_SRC_LIBVIRT);
     /* maxMem is the <memory> libvirt enforces (the host's RAM when none was asked). */
@@ -884,6 +1088,10 @@ static int libvirt_stats(struct engine_ctr *ctr, struct engine_stats *st, struct
 
 static int libvirt_pause(struct engine_ctr *ctr, struct engine_error *err)
 {
+    int r = ctr_conn(ctr, err);
+
+    if (r < 0)
+        return r;
     if (virDomainSuspend(ctr->dom) < 0)
         return engine_error_set(err, EIO, "Suspend libvirt domain '%s': %s", ctr->name,
                                 last_error());
@@ -892,6 +1100,10 @@ static int libvirt_pause(struct engine_ctr *ctr, struct engine_error *err)
 
 static int libvirt_resume(struct engine_ctr *ctr, struct engine_error *err)
 {
+    int r = ctr_conn(ctr, err);
+
+    if (r < 0)
+        return r;
     if (virDomainResume(ctr->dom) < 0)
         return engine_error_set(err, EIO, "Resume libvirt domain '%s': %s", ctr->name,
                                 last_error());
@@ -900,8 +1112,12 @@ static int libvirt_resume(struct engine_ctr *ctr, struct engine_error *err)
 
 static int libvirt_destroy(struct engine_ctr *ctr, struct engine_error *err)
 {
-    int r = 0;
+    int r = ctr_conn(ctr, err);
 
+    if (r < 0) {
+        ctr_free(ctr);
+        return r;
+    }
     if (virDomainIsActive(ctr->dom) == 1 && virDomainDestroy(ctr->dom) < 0 &&
         virDomainIsActive(ctr->dom) == 1)
         r = engine_error_set(err, EIO, "Destroy libvirt domain '%s': %s", ctr->name, last_error());
@@ -927,7 +1143,7 @@ static const struct engine_driver libvirt_driver = {
                 ENGINE_FEAT_LIMIT_MEMORY | ENGINE_FEAT_LIMIT_CPU | ENGINE_FEAT_LIMIT_CPUSET |
                 ENGINE_FEAT_NS_PID | ENGINE_FEAT_NS_MOUNT | ENGINE_FEAT_NS_NET |
                 ENGINE_FEAT_NS_UTS | ENGINE_FEAT_NS_IPC | ENGINE_FEAT_READONLY_ROOTFS |
-                ENGINE_FEAT_MOUNTS,
+                ENGINE_FEAT_MOUNTS | ENGINE_FEAT_OOM_REPORT,
     .options = libvirt_options,
     .init = libvirt_init,
     .fini = libvirt_fini,

@@ -92,8 +92,12 @@ run -v "$TEST_TMP/share:/mnt/share:ro" busybox touch /mnt/share/g >/dev/null 2>&
 check "-v ...:ro is read-only" test $? -ne 0 -a ! -e "$TEST_TMP/share/g"
 
 # --- limits
-run -m 32m busybox sh -c 'x=$(head -c 64m /dev/zero | tr "\0" a); echo ${#x}' >/dev/null 2>&1
+"$ENGINE" run -e libvirt --name oom -m 32m busybox \
+    sh -c 'x=$(head -c 64m /dev/zero | tr "\0" a); echo ${#x}' >/dev/null 2>&1
 check_eq "-m 32m: a 64 MiB allocation is OOM-killed (137)" "137" "$?"
+check "inspect reports the OOM kill (counted from the domain's memory cgroup)" \
+    sh -c "'$ENGINE' inspect oom | grep -q '\"OOMKilled\": *true'"
+"$ENGINE" rm oom >/dev/null 2>&1
 out=$(run --pids 16 busybox true 2>&1); rc=$?
 case "$rc $out" in "125 "*pids*) ok "--pids is refused: libvirt-lxc has no pids limit";;
     *) not_ok "--pids is refused"; diag "rc $rc: $out";; esac
