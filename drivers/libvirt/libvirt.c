@@ -9,10 +9,13 @@
  * namespace) and the domain's root is that bind mount.
  *
  * libvirt-lxc puts init's stdio on a console pty and does not report init's
- * exit code, so the command runs under a small /bin/sh wrapper (domain-xml.h)
- * that waits on a gate fifo until the console is attached and writes $? to an
- * exit file in a per-container control dir. start() returns a helper child that
- * copies the console to io->out and exits with that code. */
+ * exit code, so the command runs under a small /bin/sh wrapper (domain-xml.c)
+ * that waits on a gate fifo until the console is attached, sends stderr to a
+ * fifo of its own, writes $? to an exit file in a per-container control dir and
+ * prints a done marker, so that no output still in flight is lost when init
+ * exits. start() returns a helper child that copies the console to io->out and
+ * the stderr fifo to io->err, sets the hostname through setns(), counts OOM
+ * kills from the domain's memory cgroup, and exits with the command's code. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <inttypes.h>

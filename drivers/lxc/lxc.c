@@ -6,7 +6,10 @@
  * any process reopens it with lxc_container_new() + is_defined(). start() runs
  * the command the way lxc-execute does (lxc's init.lxc as pid 1) in a child of
  * engine's monitor that blocks in lxc's start() and exits with the container's
- * exit code. Nothing here shells out to the lxc-* tools.
+ * exit code. Nothing here shells out to the lxc-* tools. A sibling watcher
+ * counts OOM kills while LXC's cgroup exists (LXC removes it at the exit, before
+ * the monitor asks), and argv[0] is looked up in the rootfs first so that a
+ * missing command exits 127 as with docker.
  *
  * The rootfs is a dir owned by the core (its overlay mount): LXC's destroy()
  * would delete its contents, so destroy() removes only the config dir. */
