@@ -47,7 +47,7 @@ static const struct engine_bench_workload_info workloads[ENGINE_BW__COUNT] = {
     [ENGINE_BW_MEMORY] = {.name = "memory", .unit = "MiB",
                           .summary = "PSS of monitor+backend per container, payload excluded"},
     [ENGINE_BW_MIN_MEMORY] = {.name = "min-memory", .unit = "MiB",
-                              .summary = "smallest -m that starts `true` (6..64 MiB)"},
+                              .summary = "smallest -m that starts `true` (6..64 MiB; 6 = the core's minimum)"},
 };
 
 const struct engine_bench_workload_info *engine_bench_workload(enum engine_bench_workload w)
@@ -465,12 +465,15 @@ static void parallel(struct bench_state *bs, const struct engine_target *t, unsi
     unsigned started = 0, failed = 0;
     uint64_t t0;
     struct engine_error e = {0};
+    _cleanup_free_ char *errpath = NULL;
 
     if (k > ELEMENTSOF(pids))
         k = ELEMENTSOF(pids);
     (void)posix_spawn_file_actions_init(&fa);
     (void)posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-    (void)posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+    errpath = xasprintf("%s/bench-parallel-%d.err", bs->ctx->root, (int)getpid());
+    (void)posix_spawn_file_actions_addopen(&fa, 2, errpath, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND,
+                                           0600);
     t0 = now_ns();
     for (unsigned i = 0; i < k; i++) {
         _cleanup_strv_free_ char **argv = NULL;
@@ -491,9 +494,15 @@ static void parallel(struct bench_state *bs, const struct engine_target *t, unsi
     }
     (void)posix_spawn_file_actions_destroy(&fa);
     if (failed || started != k) {
-        char msg[128];
-        snprintf(msg, sizeof(msg), "%u of %u concurrent `engine run -d` failed", failed + k - started,
-                 k);
+        _cleanup_free_ char *text = NULL;
+        char msg[512], *nl;
+
+        if (read_file(errpath, &text, NULL) < 0)
+            text = xstrdup("");
+        if ((nl = strchr(text, '\n')))
+            *nl = '\0';
+        snprintf(msg, sizeof(msg), "%u of %u concurrent `engine run -d` failed: %.400s",
+                 failed + k - started, k, text);
         add_error(&row[ENGINE_BW_PARALLEL], msg);
     } else {
         add(&row[ENGINE_BW_PARALLEL], ms_since(t0));
@@ -514,6 +523,7 @@ static void parallel(struct bench_state *bs, const struct engine_target *t, unsi
     }
     for (unsigned i = 0; i < k; i++)
         rm_quiet(bs->ctx, names[i]);
+    (void)unlink(errpath);
 }
 
 /* Smallest memory limit that starts `true`, 6..64 MiB, a few probes. */

@@ -334,7 +334,8 @@ static int write_svg(const char *path, const struct engine_bench *b, const struc
                "%u runs per driver, interleaved</text>\n",
             LEFT - 90, b->runs);
     fprintf(f, "<text x=\"%d\" y=\"42\" fill=\"#555\">Bar: median. Whisker: min to max. "
-               "Label: median (x floor, x native). Lower is better. K = %u for parallel.</text>\n",
+               "Label: median (x floor, x native). Lower is better. K = %u for parallel. "
+               "A whisker cut by the axis ends in an arrow.</text>\n",
             LEFT - 90, b->parallel);
     for (int w = 0; w < ENGINE_BW__COUNT; w++) {
         const struct engine_bench_workload_info *wi = engine_bench_workload(w);
@@ -344,11 +345,16 @@ static int write_svg(const char *path, const struct engine_bench *b, const struc
         for (size_t r = 0; r < b->n_rows; r++)
             rows += row_shown(t, b, r) && (r > 0 || wi->floor);
 
+        /* The scale follows the p90s: one outlier must not flatten every bar.
+         * A whisker past the axis is cut there, with an arrow head. */
         for (size_t r = 0; r < b->n_rows; r++) {
             struct engine_bench_summary sm;
-            if (row_shown(t, b, r) && engine_bench_summarise(&b->series[r][w], &sm) &&
-                sm.max > top)
-                top = sm.max;
+            if (row_shown(t, b, r) && engine_bench_summarise(&b->series[r][w], &sm)) {
+                if (sm.p90 > top)
+                    top = sm.p90;
+                if (sm.median * 1.05 > top)
+                    top = sm.median * 1.05;
+            }
         }
         axis = nice_max(top);
         fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"14\" font-weight=\"bold\">", LEFT - 90,
@@ -392,7 +398,11 @@ static int write_svg(const char *path, const struct engine_bench *b, const struc
                 double sc = PLOT / axis;
                 int xb = x0 + (int)(sm.median * sc + 0.5), xmin = x0 + (int)(sm.min * sc),
                     xmax = x0 + (int)(sm.max * sc + 0.5);
-                char lab[96], v[16], rf[16], rn[16];
+                bool cut = xmax > LEFT + PLOT;
+
+                if (cut)
+                    xmax = LEFT + PLOT;
+                char lab[128], v[16], rf[16], rn[16];
 
                 fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"%s\" "
                            "fill-opacity=\"0.85\"/>\n",
@@ -403,6 +413,9 @@ static int write_svg(const char *path, const struct engine_bench *b, const struc
                            "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#222\"/>\n",
                         xmin, cy, xmax, cy, xmin, cy - 4, xmin, cy + 4, xmax, cy - 4, xmax,
                         cy + 4);
+                if (cut)
+                    fprintf(f, "<path d=\"M%d %d l7 4 l-7 4 z\" fill=\"#222\"/>\n", xmax,
+                            cy - 4);
                 fmt_val(v, sizeof(v), sm.median);
                 fmt_ratio(rf, sizeof(rf), sm.median, wi->floor ? fl : 0);
                 fmt_ratio(rn, sizeof(rn), sm.median, na);
@@ -412,9 +425,14 @@ static int write_svg(const char *path, const struct engine_bench *b, const struc
                     snprintf(lab, sizeof(lab), "%s %s (%s floor, %s native)", v, wi->unit, rf, rn);
                 else
                     snprintf(lab, sizeof(lab), "%s %s (%s native)", v, wi->unit, rn);
+                if (cut) {
+                    char mx[16];
+                    size_t l = strlen(lab);
+                    fmt_val(mx, sizeof(mx), sm.max);
+                    snprintf(lab + l, sizeof(lab) - l, ", max %s", mx);
+                }
                 fprintf(f, "<text x=\"%d\" y=\"%d\">%s</text>\n",
-                        (xmax > xb ? xmax : xb) + 6 > LEFT + PLOT + 6 ? LEFT + PLOT + 6
-                                                                       : (xmax > xb ? xmax : xb) + 6,
+                        (xmax > xb ? xmax : xb) + (cut ? 12 : 6),
                         cy + 4, lab);
             }
         }

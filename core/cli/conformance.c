@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -14,6 +15,15 @@
 #include "cli.h"
 
 enum fmt { FMT_TABLE, FMT_JSON, FMT_TAP };
+
+static volatile sig_atomic_t interrupted;
+
+/* Stop after the scenario running now: it removes its containers. */
+static void on_signal(int sig)
+{
+    (void)sig;
+    interrupted = 1;
+}
 
 static void conf_usage(void)
 {
@@ -183,6 +193,7 @@ int cmd_conformance(struct cli *cli, int argc, char **argv)
     struct engine_conf_cell *cells;
     size_t nt = 0, n_all, ns = 0;
     bool progress = isatty(STDERR_FILENO), failed = false;
+    struct sigaction sa = {.sa_handler = on_signal}, old_int, old_term;
     int c, q, tap_n = 0;
 
     all = engine_conf_scenarios(&n_all);
@@ -241,17 +252,26 @@ int cmd_conformance(struct cli *cli, int argc, char **argv)
         goto out;
     }
     cells = xcalloc(nt * ns + 1, sizeof(*cells));
+    (void)sigaction(SIGINT, &sa, &old_int);
+    (void)sigaction(SIGTERM, &sa, &old_term);
     for (size_t j = 0; j < nt; j++)
         for (size_t i = 0; i < ns; i++) {
             struct engine_conf_cell *cell = &cells[j * ns + i];
 
             if (progress && t[j].available && fmt != FMT_TAP)
                 fprintf(stderr, "\r\033[K%s: %s ...", t[j].label, sc[i]->name);
-            engine_conf_run(ctx, &t[j], sc[i], cell);
+            if (interrupted) {
+                cell->result = ENGINE_CONF_SKIPPED;
+                snprintf(cell->why, sizeof(cell->why), "interrupted");
+            } else {
+                engine_conf_run(ctx, &t[j], sc[i], cell);
+            }
             failed |= cell->result == ENGINE_CONF_FAIL;
             if (fmt == FMT_TAP)
                 print_tap(++tap_n, &t[j], sc[i], cell);
         }
+    (void)sigaction(SIGINT, &old_int, NULL);
+    (void)sigaction(SIGTERM, &old_term, NULL);
     if (progress && fmt != FMT_TAP)
         fprintf(stderr, "\r\033[K");
     if (fmt == FMT_TAP)
@@ -261,7 +281,7 @@ int cmd_conformance(struct cli *cli, int argc, char **argv)
     else
         print_table(t, nt, sc, ns, cells);
     free(cells);
-    q = failed ? 1 : 0;
+    q = interrupted ? 130 : failed ? 1 : 0;
 out:
     engine_targets_free(t, nt);
     engine_ctx_free(ctx);
