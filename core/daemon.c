@@ -1038,14 +1038,13 @@ out_report:
     if (o->pidfile)
         (void)unlink(o->pidfile);
 out:
+    dm.shutting_down = 1;
     if (watcher.running) {
         pthread_join(watcher.thread, NULL);
         watcher.running = false;
     }
-    /* The ctx is left to the process exit: a stuck handler may still use it. */
-    if (r < 0) {
-        engine_ctx_free(dm.ctx);
-        engine_the_daemon = NULL;
-    }
+    /* MHD_stop_daemon() joined every handler (or the watchdog killed us). */
+    engine_ctx_free(dm.ctx);
+    engine_the_daemon = NULL;
     return r;
 }
