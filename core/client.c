@@ -24,8 +24,8 @@ struct engine_client {
 
 struct xfer {
     CURL *curl;
-    int out_fd;   /* 2xx bodies go here when >= 0 */
-    char *buf;    /* otherwise (and error bodies) here */
+    int out_fd; /* 2xx bodies go here when >= 0 */
+    char *buf;  /* otherwise (and error bodies) here */
     size_t len;
     int write_errno;
 };
@@ -88,7 +88,8 @@ static int error_from_body(long status, const char *body, struct engine_error *e
 
     if (o && json_object_object_get_ex(o, "errno", &e) && json_object_is_type(e, json_type_int))
         code = json_object_get_int(e);
-    if (o && json_object_object_get_ex(o, "message", &m) && json_object_is_type(m, json_type_string))
+    if (o && json_object_object_get_ex(o, "message", &m) &&
+        json_object_is_type(m, json_type_string))
         r = engine_error_set(err, code, "%s", json_object_get_string(m));
     else
         r = engine_error_set(err, code, "Daemon answered HTTP %ld", status);
@@ -164,8 +165,8 @@ static int call_full(CURL *curl, const char *socket_path, const char *method, co
         if (x.buf && x.len) {
             *ret_json = json_tokener_parse(x.buf);
             if (!*ret_json)
-                r = engine_error_set(err, EBADMSG, "Daemon sent malformed JSON for %s %s",
-                                     method, path);
+                r = engine_error_set(err, EBADMSG, "Daemon sent malformed JSON for %s %s", method,
+                                     path);
         }
     }
 out:
@@ -180,9 +181,8 @@ static int call_on(CURL *curl, const char *socket_path, const char *method, cons
     return call_full(curl, socket_path, method, path, body, out_fd, NULL, ret_json, err);
 }
 
-static int call_on_hooked(CURL *curl, const char *socket_path, const char *method,
-                          const char *path, int out_fd, struct follower *hook,
-                          struct engine_error *err)
+static int call_on_hooked(CURL *curl, const char *socket_path, const char *method, const char *path,
+                          int out_fd, struct follower *hook, struct engine_error *err)
 {
     return call_full(curl, socket_path, method, path, NULL, out_fd, hook, NULL, err);
 }
@@ -264,13 +264,14 @@ static int remote_create(void *h, const struct engine_create_req *q, char ret_id
     if (q->network_host)
         json_object_object_add(o, "NetworkHost", json_object_new_boolean(1));
 
-    r = call(cl, "POST", "/v1/containers", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN),
-             &resp, err);
+    r = call(cl, "POST", "/v1/containers",
+             json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN), &resp, err);
     json_object_put(o);
     if (r < 0)
         return r;
     if (!resp || !json_object_object_get_ex(resp, "Id", &id) ||
-        !json_object_is_type(id, json_type_string) || !engine_id_valid(json_object_get_string(id))) {
+        !json_object_is_type(id, json_type_string) ||
+        !engine_id_valid(json_object_get_string(id))) {
         if (resp)
             json_object_put(resp);
         return engine_error_set(err, EBADMSG, "Daemon answered create without a valid Id");
@@ -400,7 +401,8 @@ static int remote_start(void *h, const char *ref, const struct engine_attach *at
     struct engine_client *cl = h;
     _cleanup_free_ char *p = ref_path(cl->curl, ref, "/start");
     struct waiter w = {.socket_path = cl->socket_path};
-    struct follower f = {.socket_path = cl->socket_path, .mu = PTHREAD_MUTEX_INITIALIZER,
+    struct follower f = {.socket_path = cl->socket_path,
+                         .mu = PTHREAD_MUTEX_INITIALIZER,
                          .cv = PTHREAD_COND_INITIALIZER};
     struct json_object *info = NULL, *id = NULL;
     pthread_t tw, tf;
@@ -514,8 +516,7 @@ static int stat_source_of(const char *s)
 
 /* The inverse of engine_stats_to_json(): each field is {"value": N,
  * "source": "cgroup-v1"}, or null / a missing key when not available. */
-static int stats_from_json(struct json_object *o, struct engine_stats *st,
-                           struct engine_error *err)
+static int stats_from_json(struct json_object *o, struct engine_stats *st, struct engine_error *err)
 {
     struct json_object *fields = o;
 
@@ -551,8 +552,7 @@ static int stats_from_json(struct json_object *o, struct engine_stats *st,
     return 0;
 }
 
-static int remote_stats(void *h, const char *ref, struct engine_stats *st,
-                        struct engine_error *err)
+static int remote_stats(void *h, const char *ref, struct engine_stats *st, struct engine_error *err)
 {
     struct engine_client *cl = h;
     _cleanup_free_ char *p = ref_path(cl->curl, ref, "/stats");

@@ -66,10 +66,22 @@ void daemon_log(int level, const char *fmt, ...)
             level >= 0 && level <= ENGINE_LOG_DEBUG ? names[level] : "?", msg);
 }
 
-void daemon_ctx_rdlock(void) { (void)pthread_rwlock_rdlock(&ctx_lock); }
-void daemon_ctx_unlock(void) { (void)pthread_rwlock_unlock(&ctx_lock); }
-void daemon_create_lock(void) { (void)pthread_mutex_lock(&create_mu); }
-void daemon_create_unlock(void) { (void)pthread_mutex_unlock(&create_mu); }
+void daemon_ctx_rdlock(void)
+{
+    (void)pthread_rwlock_rdlock(&ctx_lock);
+}
+void daemon_ctx_unlock(void)
+{
+    (void)pthread_rwlock_unlock(&ctx_lock);
+}
+void daemon_create_lock(void)
+{
+    (void)pthread_mutex_lock(&create_mu);
+}
+void daemon_create_unlock(void)
+{
+    (void)pthread_mutex_unlock(&create_mu);
+}
 
 /* ---- events ring ---- */
 
@@ -167,7 +179,7 @@ struct ctr_entry {
     char id[65];
     bool busy, dirty;
     unsigned waiters;
-    bool known;         /* state.json seen (create emitted) */
+    bool known; /* state.json seen (create emitted) */
     int status;
     uint64_t started_ns;
 };
@@ -361,7 +373,10 @@ static void id_release(const char *id, bool silent)
     }
 }
 
-void daemon_id_unlock(const char *id) { id_release(id, false); }
+void daemon_id_unlock(const char *id)
+{
+    id_release(id, false);
+}
 
 /* Something changed on disk for id (from the inotify watcher). */
 static void id_notify(const char *id, bool silent)
@@ -388,7 +403,7 @@ struct watcher {
     struct {
         int wd;
         char id[65];
-    } *w;
+    } * w;
     size_t n, cap;
     pthread_t thread;
     bool running;
@@ -541,9 +556,8 @@ static int watcher_start(struct engine_error *err)
     watcher.fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
     if (watcher.fd < 0)
         return engine_error_errno(err, errno, "inotify_init1");
-    watcher.root_wd = inotify_add_watch(watcher.fd, dir,
-                                        IN_CREATE | IN_MOVED_TO | IN_DELETE | IN_MOVED_FROM |
-                                            IN_ONLYDIR);
+    watcher.root_wd = inotify_add_watch(
+        watcher.fd, dir, IN_CREATE | IN_MOVED_TO | IN_DELETE | IN_MOVED_FROM | IN_ONLYDIR);
     if (watcher.root_wd < 0)
         return engine_error_errno(err, errno, "Watch state directory %s", dir);
     watcher_rescan(true);
@@ -592,12 +606,16 @@ static void restore_containers(struct engine_ctx *ctx)
         if (now->status == ENGINE_CTR_RUNNING || now->status == ENGINE_CTR_PAUSED)
             running++;
         else
-            daemon_log(ENGINE_LOG_INFO, "Container %.12s (%s) exited while the daemon was down, "
-                       "exit code %d", r->id, r->name ? r->name : "", now->exit_code);
+            daemon_log(ENGINE_LOG_INFO,
+                       "Container %.12s (%s) exited while the daemon was down, "
+                       "exit code %d",
+                       r->id, r->name ? r->name : "", now->exit_code);
         engine_record_free(now);
     }
-    daemon_log(ENGINE_LOG_INFO, "Restored %zu running container(s), %zu exited, %zu "
-               "interrupted create(s) cleaned up", running, exited, cleaned);
+    daemon_log(ENGINE_LOG_INFO,
+               "Restored %zu running container(s), %zu exited, %zu "
+               "interrupted create(s) cleaned up",
+               running, exited, cleaned);
     engine_records_free(v, n);
 }
 
@@ -852,7 +870,10 @@ static void on_signal(int sig)
     errno = saved;
 }
 
-static void on_sigpipe(int sig) { (void)sig; }
+static void on_sigpipe(int sig)
+{
+    (void)sig;
+}
 
 static int signals_setup(struct engine_error *err)
 {
@@ -884,9 +905,8 @@ static int serve(struct daemon *dm, int lock_fd, int listen_fd, int report_fd,
                                MHD_USE_POLL | MHD_USE_ITC,
                            0, NULL, NULL, (MHD_AccessHandlerCallback)daemon_http_access, dm,
                            MHD_OPTION_LISTEN_SOCKET, listen_fd, MHD_OPTION_NOTIFY_COMPLETED,
-                           daemon_http_completed, dm, MHD_OPTION_CONNECTION_TIMEOUT,
-                           (unsigned)0, MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000,
-                           MHD_OPTION_END);
+                           daemon_http_completed, dm, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)0,
+                           MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000, MHD_OPTION_END);
     if (!mhd)
         return engine_error_set(err, EIO, "Start the HTTP server on %s", dm->socket_path);
     daemon_log(ENGINE_LOG_INFO, "Serving the API v%s on %s (default driver %s, state %s)",

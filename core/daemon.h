@@ -16,10 +16,10 @@
 #define ENGINE_DAEMON_MAX_BODY (1024 * 1024)
 
 struct engine_daemon_opts {
-    const char *socket_path;    /* NULL = cfg->socket, else ENGINE_DEFAULT_SOCKET */
-    const char *pidfile;        /* also written when not detached, if set */
-    bool detach;                /* fork; the parent returns once the socket is served */
-    int log_level;              /* enum engine_log_level */
+    const char *socket_path;                /* NULL = cfg->socket, else ENGINE_DEFAULT_SOCKET */
+    const char *pidfile;                    /* also written when not detached, if set */
+    bool detach;                            /* fork; the parent returns once the socket is served */
+    int log_level;                          /* enum engine_log_level */
     const struct engine_ctx_opts *ctx_opts; /* to build the context and reload it */
 };
 
@@ -39,7 +39,6 @@ struct daemon {
     int log_level;
     volatile int shutting_down;
 };
-
 
 void daemon_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -66,9 +65,8 @@ int daemon_events_get(uint64_t seq, char **ret, int timeout_ms);
 
 /* http-handlers.c */
 enum MHD_Result daemon_http_access(void *cls, struct MHD_Connection *c, const char *url,
-                                   const char *method, const char *version,
-                                   const char *upload_data, size_t *upload_data_size,
-                                   void **con_cls);
+                                   const char *method, const char *version, const char *upload_data,
+                                   size_t *upload_data_size, void **con_cls);
 void daemon_http_completed(void *cls, struct MHD_Connection *c, void **con_cls,
                            enum MHD_RequestTerminationCode toe);
 

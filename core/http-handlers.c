@@ -59,7 +59,8 @@ static enum MHD_Result respond_json(struct MHD_Connection *c, unsigned status,
 
 static enum MHD_Result respond_empty(struct MHD_Connection *c, unsigned status)
 {
-    struct MHD_Response *resp = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
     enum MHD_Result r;
 
     if (!resp)
@@ -125,7 +126,8 @@ static enum MHD_Result respond_engine_error(struct MHD_Connection *c, const stru
 {
     int code = e->code ? e->code : EIO;
 
-    return respond_error_status(c, status_of_errno(code), code, e->msg[0] ? e->msg : strerror(code));
+    return respond_error_status(c, status_of_errno(code), code,
+                                e->msg[0] ? e->msg : strerror(code));
 }
 
 /* ---- query parameters ---- */
@@ -160,7 +162,8 @@ static int parse_signal(const char *s)
 
 static int client_fd(struct MHD_Connection *c)
 {
-    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
 
     return ci ? ci->connect_fd : -1;
 }
@@ -227,8 +230,7 @@ static int field_bool(struct json_object *v, const char *key, bool *ret, struct 
     return 0;
 }
 
-static int field_strv(struct json_object *v, const char *key, char ***ret,
-                      struct engine_error *err)
+static int field_strv(struct json_object *v, const char *key, char ***ret, struct engine_error *err)
 {
     char **out = xcalloc(1, sizeof(char *));
     size_t n;
@@ -355,8 +357,7 @@ static int parse_create_body(const char *body, size_t len, struct create_body *b
 
     b->root = json_tokener_parse_ex(tok, body ? body : "", (int)len);
     jerr = json_tokener_get_error(tok);
-    if (!b->root || jerr != json_tokener_success ||
-        (size_t)json_tokener_get_parse_end(tok) < len) {
+    if (!b->root || jerr != json_tokener_success || (size_t)json_tokener_get_parse_end(tok) < len) {
         size_t end = json_tokener_get_parse_end(tok);
         bool trailing = b->root && jerr == json_tokener_success;
 
@@ -365,16 +366,17 @@ static int parse_create_body(const char *body, size_t len, struct create_body *b
         if (trailing && strspn(body + end, " \t\r\n") == len - end)
             goto parsed;
         return engine_error_set(err, EINVAL, "Malformed JSON body: %s",
-                                len == 0 ? "empty"
-                                : trailing ? "trailing data after the value"
+                                len == 0                        ? "empty"
+                                : trailing                      ? "trailing data after the value"
                                 : jerr == json_tokener_continue ? "unexpected end"
-                                            : json_tokener_error_desc(jerr));
+                                                                : json_tokener_error_desc(jerr));
     }
     json_tokener_free(tok);
 parsed:
     if (!json_object_is_type(b->root, json_type_object))
         return engine_error_set(err, EINVAL, "Body must be a JSON object");
-    json_object_object_foreach(b->root, key, val) {
+    json_object_object_foreach(b->root, key, val)
+    {
         if (!val || json_object_is_type(val, json_type_null))
             continue;
         r = parse_create_field(b, key, val, err);
@@ -430,9 +432,8 @@ static enum MHD_Result h_info(struct daemon *dm, struct MHD_Connection *c)
                                &dm->ctx->cfg, NULL, dm->ctx->daemon_driver)));
     json_object_object_add(o, "StateDir", json_object_new_string(dm->ctx->state_dir));
     json_object_object_add(o, "Root", json_object_new_string(dm->ctx->root));
-    json_object_object_add(o, "ConfigFile", dm->ctx->cfg.file
-                                                ? json_object_new_string(dm->ctx->cfg.file)
-                                                : NULL);
+    json_object_object_add(o, "ConfigFile",
+                           dm->ctx->cfg.file ? json_object_new_string(dm->ctx->cfg.file) : NULL);
     json_object_object_add(o, "Socket", json_object_new_string(dm->socket_path));
     json_object_object_add(o, "CgroupMode",
                            json_object_new_string(engine_cgroup_mode_name(engine_cgroup_mode())));
@@ -755,15 +756,14 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
     }
 }
 
-static enum MHD_Result respond_stream(struct MHD_Connection *c, struct stream *s,
-                                      const char *type)
+static enum MHD_Result respond_stream(struct MHD_Connection *c, struct stream *s, const char *type)
 {
     struct MHD_Response *resp;
     enum MHD_Result r;
 
     s->client_fd = client_fd(c);
-    resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024, stream_read, s,
-                                             stream_free);
+    resp =
+        MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024, stream_read, s, stream_free);
     if (!resp) {
         stream_free(s);
         return MHD_NO;
@@ -909,8 +909,8 @@ static enum MHD_Result h_logs(struct daemon *dm, struct MHD_Connection *c, const
         return respond_engine_error(c, &err);
     pid = logs_spawn(dm->ctx, id, query_bool(c, "follow"), &fd);
     if (pid < 0)
-        return respond_error(c, status_of_errno((int)-pid), (int)-pid,
-                             "Read the log of %.12s: %s", id, strerror((int)-pid));
+        return respond_error(c, status_of_errno((int)-pid), (int)-pid, "Read the log of %.12s: %s",
+                             id, strerror((int)-pid));
     s = stream_new(dm, S_LOGS);
     s->pipe_fd = fd;
     s->child_fd = pidfd_open(pid, 0);
@@ -933,8 +933,8 @@ static enum MHD_Result method_not_allowed(struct MHD_Connection *c, const char *
                                           const char *method, const char *url)
 {
     struct json_object *o = json_object_new_object();
-    _cleanup_free_ char *msg = xasprintf("Method %s not allowed on %s (allowed: %s)", method, url,
-                                         allow);
+    _cleanup_free_ char *msg =
+        xasprintf("Method %s not allowed on %s (allowed: %s)", method, url, allow);
     _cleanup_free_ char *s = NULL;
     struct MHD_Response *resp;
     enum MHD_Result r;
@@ -963,13 +963,12 @@ static enum MHD_Result route(struct daemon *dm, struct MHD_Connection *c, const 
     bool get = streq(method, "GET") || streq(method, "HEAD"), post = streq(method, "POST");
 
     if (strncmp(url, "/v1/", 4) != 0)
-        return respond_error(c, MHD_HTTP_NOT_FOUND, ENOENT, "No such endpoint: %s %s", method,
-                             url);
+        return respond_error(c, MHD_HTTP_NOT_FOUND, ENOENT, "No such endpoint: %s %s", method, url);
     path = xstrdup(url + 4);
     for (tok = strtok_r(path, "/", &save); tok; tok = strtok_r(NULL, "/", &save)) {
         if (n == MAX_SEGS)
-            return respond_error(c, MHD_HTTP_NOT_FOUND, ENOENT, "No such endpoint: %s %s",
-                                 method, url);
+            return respond_error(c, MHD_HTTP_NOT_FOUND, ENOENT, "No such endpoint: %s %s", method,
+                                 url);
         seg[n++] = tok;
     }
     if (n == 1 && streq(seg[0], "version"))
@@ -1029,16 +1028,15 @@ static enum MHD_Result route(struct daemon *dm, struct MHD_Connection *c, const 
 }
 
 enum MHD_Result daemon_http_access(void *cls, struct MHD_Connection *c, const char *url,
-                                   const char *method, const char *version,
-                                   const char *upload_data, size_t *upload_data_size,
-                                   void **con_cls)
+                                   const char *method, const char *version, const char *upload_data,
+                                   size_t *upload_data_size, void **con_cls)
 {
     struct daemon *dm = cls;
     struct request *rq = *con_cls;
 
     if (!rq) {
-        const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-                                                     MHD_HTTP_HEADER_CONTENT_LENGTH);
+        const char *cl =
+            MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
         int64_t len;
 
         rq = xcalloc(1, sizeof(*rq));

@@ -13,22 +13,21 @@
 
 static void daemon_usage(FILE *f)
 {
-    fprintf(f,
-            "Usage: engine -d [OPTIONS]\n"
-            "\n"
-            "Serve the engine API (HTTP/1.1 + JSON) on a Unix socket.\n"
-            "\n"
-            "  -e, --driver NAME      default driver for containers created through the daemon\n"
-            "  -c, --config FILE      engine.conf to load (SIGHUP reloads it)\n"
-            "      --exec-opt D.k=v   driver-wide option\n"
-            "      --state-dir DIR    runtime state directory\n"
-            "      --root DIR         persistent root\n"
-            "  -H, --host unix:///P   socket to serve (same as --socket)\n"
-            "      --socket PATH      socket to serve (default [engine] socket, else "
-            ENGINE_DEFAULT_SOCKET ")\n"
-            "      --log-level LEVEL  error, warn, info (default) or debug\n"
-            "      --detach           go to the background once the socket is served\n"
-            "      --pidfile FILE     write the daemon's pid here\n");
+    fprintf(f, "Usage: engine -d [OPTIONS]\n"
+               "\n"
+               "Serve the engine API (HTTP/1.1 + JSON) on a Unix socket.\n"
+               "\n"
+               "  -e, --driver NAME      default driver for containers created through the daemon\n"
+               "  -c, --config FILE      engine.conf to load (SIGHUP reloads it)\n"
+               "      --exec-opt D.k=v   driver-wide option\n"
+               "      --state-dir DIR    runtime state directory\n"
+               "      --root DIR         persistent root\n"
+               "  -H, --host unix:///P   socket to serve (same as --socket)\n"
+               "      --socket PATH      socket to serve (default [engine] socket, "
+               "else " ENGINE_DEFAULT_SOCKET ")\n"
+               "      --log-level LEVEL  error, warn, info (default) or debug\n"
+               "      --detach           go to the background once the socket is served\n"
+               "      --pidfile FILE     write the daemon's pid here\n");
 }
 
 static int parse_level(const char *s)
@@ -37,10 +36,8 @@ static int parse_level(const char *s)
         const char *name;
         int level;
     } levels[] = {
-        {.name = "error", .level = ENGINE_LOG_ERROR},
-        {.name = "warn", .level = ENGINE_LOG_WARN},
-        {.name = "warning", .level = ENGINE_LOG_WARN},
-        {.name = "info", .level = ENGINE_LOG_INFO},
+        {.name = "error", .level = ENGINE_LOG_ERROR},  {.name = "warn", .level = ENGINE_LOG_WARN},
+        {.name = "warning", .level = ENGINE_LOG_WARN}, {.name = "info", .level = ENGINE_LOG_INFO},
         {.name = "debug", .level = ENGINE_LOG_DEBUG},
     };
 
@@ -52,8 +49,15 @@ static int parse_level(const char *s)
 
 int cmd_daemon(struct cli *cli, int argc, char **argv)
 {
-    enum { OPT_SOCKET = 256, OPT_LOG_LEVEL, OPT_DETACH, OPT_PIDFILE, OPT_EXEC_OPT,
-           OPT_STATE_DIR, OPT_ROOT };
+    enum {
+        OPT_SOCKET = 256,
+        OPT_LOG_LEVEL,
+        OPT_DETACH,
+        OPT_PIDFILE,
+        OPT_EXEC_OPT,
+        OPT_STATE_DIR,
+        OPT_ROOT
+    };
     static const struct option opts[] = {
         {"driver", required_argument, NULL, 'e'},
         {"config", required_argument, NULL, 'c'},
