@@ -33,21 +33,33 @@
 extern char **environ;
 
 static const struct engine_bench_workload_info workloads[ENGINE_BW__COUNT] = {
-    [ENGINE_BW_START_EXIT] = {.name = "start-exit", .unit = "ms", .floor = true,
+    [ENGINE_BW_START_EXIT] = {.name = "start-exit",
+                              .unit = "ms",
+                              .floor = true,
                               .summary = "create+start+wait+rm of `true` (run --rm)"},
-    [ENGINE_BW_CREATE_RUNNING] = {.name = "create-running", .unit = "ms", .floor = true,
+    [ENGINE_BW_CREATE_RUNNING] = {.name = "create-running",
+                                  .unit = "ms",
+                                  .floor = true,
                                   .summary = "create until `sleep` is running"},
-    [ENGINE_BW_STATS] = {.name = "stats", .unit = "ms",
+    [ENGINE_BW_STATS] = {.name = "stats",
+                         .unit = "ms",
                          .summary = "one stats call on a running container"},
-    [ENGINE_BW_STOP] = {.name = "stop", .unit = "ms", .floor = true,
+    [ENGINE_BW_STOP] = {.name = "stop",
+                        .unit = "ms",
+                        .floor = true,
                         .summary = "stop -t 0 (SIGKILL) of `sleep` until exited"},
     [ENGINE_BW_RM] = {.name = "rm", .unit = "ms", .summary = "rm of the stopped container"},
-    [ENGINE_BW_PARALLEL] = {.name = "parallel", .unit = "ms", .floor = true,
+    [ENGINE_BW_PARALLEL] = {.name = "parallel",
+                            .unit = "ms",
+                            .floor = true,
                             .summary = "K concurrent `engine run -d` until all run"},
-    [ENGINE_BW_MEMORY] = {.name = "memory", .unit = "MiB",
+    [ENGINE_BW_MEMORY] = {.name = "memory",
+                          .unit = "MiB",
                           .summary = "PSS of monitor+backend per container, payload excluded"},
-    [ENGINE_BW_MIN_MEMORY] = {.name = "min-memory", .unit = "MiB",
-                              .summary = "smallest -m that starts `true` (6..64 MiB; 6 = the core's minimum)"},
+    [ENGINE_BW_MIN_MEMORY] =
+        {.name = "min-memory",
+         .unit = "MiB",
+         .summary = "smallest -m that starts `true` (6..64 MiB; 6 = the core's minimum)"},
 };
 
 const struct engine_bench_workload_info *engine_bench_workload(enum engine_bench_workload w)
@@ -135,10 +147,9 @@ static int floor_start(struct engine_ctx *ctx, const char *lower, char *const *a
     if (mkdir(f->upper, 0755) < 0 || mkdir(f->work, 0755) < 0 || mkdir(f->merged, 0755) < 0 ||
         pipe2(f->ready, O_CLOEXEC) < 0)
         return engine_error_errno(err, errno, "Floor: make %s", tmpl);
-    f->pid = clone(floor_child, stack[slot++ % 8] + sizeof(stack[0]),
-                   CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET |
-                       SIGCHLD,
-                   f);
+    f->pid =
+        clone(floor_child, stack[slot++ % 8] + sizeof(stack[0]),
+              CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | SIGCHLD, f);
     if (f->pid < 0)
         return engine_error_errno(err, errno, "Floor: clone");
     (void)close(f->ready[1]);
@@ -157,11 +168,11 @@ static int floor_wait(struct floor_run *f, struct engine_error *err)
         if (errno != EINTR)
             return engine_error_errno(err, errno, "Floor: waitpid");
     if (!WIFEXITED(status) && !(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL))
-        return engine_error_set(err, EIO, "Floor: the payload died of signal %d",
-                                WTERMSIG(status));
+        return engine_error_set(err, EIO, "Floor: the payload died of signal %d", WTERMSIG(status));
     if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
-        return engine_error_set(err, EIO, "Floor: the payload exited %d (126: mount or "
-                                          "pivot_root failed, 127: exec failed)",
+        return engine_error_set(err, EIO,
+                                "Floor: the payload exited %d (126: mount or "
+                                "pivot_root failed, 127: exec failed)",
                                 WEXITSTATUS(status));
     return 0;
 }
@@ -239,8 +250,11 @@ static void bench_name(struct bench_state *bs, char *buf, size_t len)
 static void req_for(struct engine_create_req *r, const struct engine_target *t, char *const *argv,
                     const char *name)
 {
-    *r = (struct engine_create_req){.name = name, .image = "busybox", .driver = t->driver,
-                                    .argv = argv, .exec_opts = t->exec_opts};
+    *r = (struct engine_create_req){.name = name,
+                                    .image = "busybox",
+                                    .driver = t->driver,
+                                    .argv = argv,
+                                    .exec_opts = t->exec_opts};
 }
 
 static void rm_quiet(struct engine_ctx *ctx, const char *ref)
@@ -466,6 +480,7 @@ static void parallel(struct bench_state *bs, const struct engine_target *t, unsi
     uint64_t t0;
     struct engine_error e = {0};
     _cleanup_free_ char *errpath = NULL;
+    char how[64] = "";
 
     if (k > ELEMENTSOF(pids))
         k = ELEMENTSOF(pids);
@@ -487,10 +502,19 @@ static void parallel(struct bench_state *bs, const struct engine_target *t, unsi
             started++;
     }
     for (unsigned i = 0; i < k; i++) {
-        int status;
-        if (pids[i] > 0 && (waitpid(pids[i], &status, 0) < 0 || !WIFEXITED(status) ||
-                            WEXITSTATUS(status) != 0))
-            failed++;
+        int status = 0, r;
+
+        if (pids[i] <= 0)
+            continue;
+        while ((r = (int)waitpid(pids[i], &status, 0)) < 0 && errno == EINTR)
+            ;
+        if (r < 0)
+            snprintf(how, sizeof(how), "waitpid: %s", strerror(errno));
+        else if (WIFSIGNALED(status))
+            snprintf(how, sizeof(how), "killed by signal %d", WTERMSIG(status));
+        else if (WEXITSTATUS(status) != 0)
+            snprintf(how, sizeof(how), "exit status %d", WEXITSTATUS(status));
+        failed += r < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0;
     }
     (void)posix_spawn_file_actions_destroy(&fa);
     if (failed || started != k) {
@@ -501,8 +525,8 @@ static void parallel(struct bench_state *bs, const struct engine_target *t, unsi
             text = xstrdup("");
         if ((nl = strchr(text, '\n')))
             *nl = '\0';
-        snprintf(msg, sizeof(msg), "%u of %u concurrent `engine run -d` failed: %.400s",
-                 failed + k - started, k, text);
+        snprintf(msg, sizeof(msg), "%u of %u concurrent `engine run -d` failed (%s): %.380s",
+                 failed + k - started, k, how, text);
         add_error(&row[ENGINE_BW_PARALLEL], msg);
     } else {
         add(&row[ENGINE_BW_PARALLEL], ms_since(t0));

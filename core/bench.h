@@ -22,7 +22,7 @@ enum engine_bench_workload {
 
 struct engine_bench_workload_info {
     const char *name, *unit, *summary;
-    bool floor;               /* the floor row measures it too */
+    bool floor; /* the floor row measures it too */
 };
 
 const struct engine_bench_workload_info *engine_bench_workload(enum engine_bench_workload w);
@@ -44,8 +44,8 @@ struct engine_bench {
 };
 
 struct engine_bench_opts {
-    unsigned runs;            /* iterations; each runs every driver once */
-    unsigned parallel;        /* K of ENGINE_BW_PARALLEL */
+    unsigned runs;                      /* iterations; each runs every driver once */
+    unsigned parallel;                  /* K of ENGINE_BW_PARALLEL */
     volatile sig_atomic_t *interrupted; /* set by a signal handler: stop early */
     /* Progress: iteration (1-based, 0 = min-memory probes), row label, workload. */
     void (*progress)(void *ud, unsigned iter, unsigned runs, const char *label,

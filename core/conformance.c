@@ -29,8 +29,8 @@
 /* ---- targets ---- */
 
 /* Preferred order of the matrix; other (third-party) drivers follow. */
-static const char *const target_order[] = {"native", "lxc", "libvirt", "nspawn",
-                                           "oci", "oci/crun", "openvz"};
+static const char *const target_order[] = {"native", "lxc",      "libvirt", "nspawn",
+                                           "oci",    "oci/crun", "openvz"};
 
 static int target_rank(const char *label)
 {
@@ -100,13 +100,12 @@ int engine_targets_resolve(struct engine_ctx *ctx, const char *list, struct engi
         char *save = NULL;
 
         for (char *s = strtok_r(copy, ",", &save); s; s = strtok_r(NULL, ",", &save)) {
-            _cleanup_free_ char *drv = strchr(s, '/') ? strndup(s, (size_t)(strchr(s, '/') - s))
-                                                      : xstrdup(s);
+            _cleanup_free_ char *drv =
+                strchr(s, '/') ? strndup(s, (size_t)(strchr(s, '/') - s)) : xstrdup(s);
             if (!engine_registry_find(&ctx->reg, drv)) {
                 char known[512];
                 engine_registry_names(&ctx->reg, known, sizeof(known));
-                return engine_error_set(err, ENOENT, "Unknown driver '%s' (known: %s)", drv,
-                                        known);
+                return engine_error_set(err, ENOENT, "Unknown driver '%s' (known: %s)", drv, known);
             }
             labels = strv_append(labels, s);
         }
@@ -220,8 +219,8 @@ static int capture_loop(struct engine_ctx *ctx, const char *id, int fds[3], stru
         if (fds[i] >= 0)
             (void)drain(fds[i], &b[i]);
     if (killed)
-        return engine_error_set(err, ETIMEDOUT, "Container %.12s did not exit within %d s",
-                                id, RUN_TIMEOUT_MS / 1000);
+        return engine_error_set(err, ETIMEDOUT, "Container %.12s did not exit within %d s", id,
+                                RUN_TIMEOUT_MS / 1000);
     if (!memchr(b[2].p ? b[2].p : "", '\n', b[2].n))
         return engine_error_set(err, EIO, "The monitor of %.12s ended without an exit code", id);
     return 0;
@@ -301,13 +300,15 @@ static unsigned name_seq;
 
 /* Every container of the suite is named conf-<pid>-<n>, so leftovers of a
  * failed scenario can be found and removed. */
-static void req_init(struct engine_create_req *r, const struct engine_target *t,
-                     char *const *argv, char *name, size_t name_len)
+static void req_init(struct engine_create_req *r, const struct engine_target *t, char *const *argv,
+                     char *name, size_t name_len)
 {
     snprintf(name, name_len, "conf-%d-%u", (int)getpid(), ++name_seq);
-    *r = (struct engine_create_req){
-        .name = name, .image = "busybox", .driver = t->driver, .argv = argv,
-        .exec_opts = t->exec_opts};
+    *r = (struct engine_create_req){.name = name,
+                                    .image = "busybox",
+                                    .driver = t->driver,
+                                    .argv = argv,
+                                    .exec_opts = t->exec_opts};
 }
 
 static void rm_quiet(struct engine_ctx *ctx, const char *id)
@@ -479,8 +480,7 @@ static int sc_stdio(struct engine_ctx *ctx, const struct engine_target *t, char 
     return q;
 }
 
-static int sc_env_cwd(struct engine_ctx *ctx, const struct engine_target *t, char *why,
-                      size_t len)
+static int sc_env_cwd(struct engine_ctx *ctx, const struct engine_target *t, char *why, size_t len)
 {
     char *env[] = {"CONF_A=a b c", "CONF_B=x=y", NULL};
     struct engine_create_req tmpl = {.env = env, .cwd = "/tmp"};
@@ -498,8 +498,7 @@ static int sc_env_cwd(struct engine_ctx *ctx, const struct engine_target *t, cha
     return q;
 }
 
-static int sc_hostname(struct engine_ctx *ctx, const struct engine_target *t, char *why,
-                       size_t len)
+static int sc_hostname(struct engine_ctx *ctx, const struct engine_target *t, char *why, size_t len)
 {
     struct engine_create_req tmpl = {.hostname = "conf-host"};
     struct engine_run_result res = {0};
@@ -520,14 +519,13 @@ static int sc_hostname(struct engine_ctx *ctx, const struct engine_target *t, ch
         return q;
     chomp(res.out);
     if (strlen(res.out) != 12 || strncmp(res.out, res.id, 12) != 0)
-        q = FAIL("default hostname '%.100s', want the id's first 12 characters '%.12s'",
-                 res.out, res.id);
+        q = FAIL("default hostname '%.100s', want the id's first 12 characters '%.12s'", res.out,
+                 res.id);
     engine_run_result_free(&res);
     return q;
 }
 
-static int sc_pid_ns(struct engine_ctx *ctx, const struct engine_target *t, char *why,
-                     size_t len)
+static int sc_pid_ns(struct engine_ctx *ctx, const struct engine_target *t, char *why, size_t len)
 {
     struct engine_run_result res = {0};
     char comm[64] = "";
@@ -550,8 +548,7 @@ static int sc_pid_ns(struct engine_ctx *ctx, const struct engine_target *t, char
     return q;
 }
 
-static int sc_mount_ns(struct engine_ctx *ctx, const struct engine_target *t, char *why,
-                       size_t len)
+static int sc_mount_ns(struct engine_ctx *ctx, const struct engine_target *t, char *why, size_t len)
 {
     _cleanup_free_ char *dir = xasprintf("/tmp/engine-conf-marker-%d", (int)getpid());
     _cleanup_free_ char *src = xasprintf("engine-conf-marker-%d", (int)getpid());
@@ -577,8 +574,7 @@ static int sc_mount_ns(struct engine_ctx *ctx, const struct engine_target *t, ch
     return q;
 }
 
-static int sc_readonly(struct engine_ctx *ctx, const struct engine_target *t, char *why,
-                       size_t len)
+static int sc_readonly(struct engine_ctx *ctx, const struct engine_target *t, char *why, size_t len)
 {
     static const char *script = "touch /conf-x 2>/dev/null && echo rw || echo ro";
     struct engine_create_req tmpl = {.readonly_rootfs = true};
@@ -606,8 +602,7 @@ static int sc_readonly(struct engine_ctx *ctx, const struct engine_target *t, ch
 
 #define OOM_SCRIPT "x=$(head -c 64m /dev/zero | tr '\\0' a); echo ${#x}"
 
-static int sc_memory(struct engine_ctx *ctx, const struct engine_target *t, char *why,
-                     size_t len)
+static int sc_memory(struct engine_ctx *ctx, const struct engine_target *t, char *why, size_t len)
 {
     struct engine_create_req tmpl = {.limits = {.memory_bytes = 32LL << 20}};
     struct engine_run_result res = {0};
@@ -668,8 +663,7 @@ static int sc_pids(struct engine_ctx *ctx, const struct engine_target *t, char *
     if (q < 0)
         return q;
     if (sscanf(res.out, "%d", &n) != 1 || n > 15 || n < 4)
-        q = FAIL("%d of 40 forks succeeded under a limit of 16 tasks (output '%.40s')", n,
-                 res.out);
+        q = FAIL("%d of 40 forks succeeded under a limit of 16 tasks (output '%.40s')", n, res.out);
     else
         snprintf(why, len, "%d of 40 sleeps started", n);
     engine_run_result_free(&res);
@@ -918,8 +912,9 @@ static int read_tick(const char *path, long *ret)
 
 static int sc_pause(struct engine_ctx *ctx, const struct engine_target *t, char *why, size_t len)
 {
-    char *argv[] = {"sh", "-c", "i=0; while :; do i=$((i+1)); echo $i >/tick.new; "
-                                "mv /tick.new /tick; sleep 0.05; done",
+    char *argv[] = {"sh", "-c",
+                    "i=0; while :; do i=$((i+1)); echo $i >/tick.new; "
+                    "mv /tick.new /tick; sleep 0.05; done",
                     NULL};
     struct engine_error e = {0};
     _cleanup_free_ char *tick = NULL;
@@ -1025,8 +1020,10 @@ static bool mount_leftover(const char *id, char *why, size_t len)
             end = strchr(line, '\n');
             if (end)
                 *end = '\0';
-            snprintf(why, len, "a mount naming the id is left in the mount namespace of pid %s: "
-                     "%.200s", de->d_name, start);
+            snprintf(why, len,
+                     "a mount naming the id is left in the mount namespace of pid %s: "
+                     "%.200s",
+                     de->d_name, start);
             return true;
         }
     }
@@ -1092,29 +1089,50 @@ static const struct engine_conf_scenario scenarios[] = {
     {.name = "exec-not-found", .summary = "a missing command exits 127", .run = sc_not_found},
     {.name = "stdio", .summary = "stdout and stderr arrive apart, in order", .run = sc_stdio},
     {.name = "env-cwd", .summary = "environment, working dir, default PATH", .run = sc_env_cwd},
-    {.name = "hostname", .summary = "hostname set, default = 12 chars of the id",
-     .features = ENGINE_FEAT_NS_UTS, .run = sc_hostname},
-    {.name = "pid-namespace", .summary = "own pid namespace, the command is pid 1",
-     .features = ENGINE_FEAT_NS_PID, .run = sc_pid_ns},
-    {.name = "mount-isolation", .summary = "a host marker mount is not visible inside",
-     .features = ENGINE_FEAT_NS_MOUNT, .run = sc_mount_ns},
-    {.name = "readonly-rootfs", .summary = "readonly_rootfs makes / read-only",
-     .features = ENGINE_FEAT_READONLY_ROOTFS, .run = sc_readonly},
-    {.name = "memory-limit", .summary = "64 MiB under -m 32m is killed, exit 137",
-     .features = ENGINE_FEAT_LIMIT_MEMORY, .run = sc_memory},
-    {.name = "oom-report", .summary = "inspect reports oom_killed and oom_kills",
-     .features = ENGINE_FEAT_LIMIT_MEMORY | ENGINE_FEAT_OOM_REPORT, .run = sc_oom_report},
-    {.name = "pids-limit", .summary = "40 forks stop at --pids 16",
-     .features = ENGINE_FEAT_LIMIT_PIDS, .run = sc_pids},
-    {.name = "cpu-quota", .summary = "a busy loop under --cpus 0.2 uses < 0.5 CPU",
-     .features = ENGINE_FEAT_LIMIT_CPU | ENGINE_FEAT_STATS_CPU, .run = sc_cpu},
-    {.name = "stats-schema", .summary = "every field a value with its source, or n/a",
+    {.name = "hostname",
+     .summary = "hostname set, default = 12 chars of the id",
+     .features = ENGINE_FEAT_NS_UTS,
+     .run = sc_hostname},
+    {.name = "pid-namespace",
+     .summary = "own pid namespace, the command is pid 1",
+     .features = ENGINE_FEAT_NS_PID,
+     .run = sc_pid_ns},
+    {.name = "mount-isolation",
+     .summary = "a host marker mount is not visible inside",
+     .features = ENGINE_FEAT_NS_MOUNT,
+     .run = sc_mount_ns},
+    {.name = "readonly-rootfs",
+     .summary = "readonly_rootfs makes / read-only",
+     .features = ENGINE_FEAT_READONLY_ROOTFS,
+     .run = sc_readonly},
+    {.name = "memory-limit",
+     .summary = "64 MiB under -m 32m is killed, exit 137",
+     .features = ENGINE_FEAT_LIMIT_MEMORY,
+     .run = sc_memory},
+    {.name = "oom-report",
+     .summary = "inspect reports oom_killed and oom_kills",
+     .features = ENGINE_FEAT_LIMIT_MEMORY | ENGINE_FEAT_OOM_REPORT,
+     .run = sc_oom_report},
+    {.name = "pids-limit",
+     .summary = "40 forks stop at --pids 16",
+     .features = ENGINE_FEAT_LIMIT_PIDS,
+     .run = sc_pids},
+    {.name = "cpu-quota",
+     .summary = "a busy loop under --cpus 0.2 uses < 0.5 CPU",
+     .features = ENGINE_FEAT_LIMIT_CPU | ENGINE_FEAT_STATS_CPU,
+     .run = sc_cpu},
+    {.name = "stats-schema",
+     .summary = "every field a value with its source, or n/a",
      .run = sc_stats},
-    {.name = "stop-timeout", .summary = "stop -t 1 kills; a TERM handler exits cleanly",
+    {.name = "stop-timeout",
+     .summary = "stop -t 1 kills; a TERM handler exits cleanly",
      .run = sc_stop},
-    {.name = "pause-resume", .summary = "paused it does not run; resumed it does",
-     .features = ENGINE_FEAT_PAUSE, .run = sc_pause},
-    {.name = "rm-cleanup", .summary = "rm -f leaves no state, layer, mount, cgroup, process",
+    {.name = "pause-resume",
+     .summary = "paused it does not run; resumed it does",
+     .features = ENGINE_FEAT_PAUSE,
+     .run = sc_pause},
+    {.name = "rm-cleanup",
+     .summary = "rm -f leaves no state, layer, mount, cgroup, process",
      .run = sc_rm},
 };
 
@@ -1176,8 +1194,8 @@ void engine_conf_run(struct engine_ctx *ctx, const struct engine_target *t,
             return;
         }
     }
-    ret->result = s->run(ctx, t, ret->why, sizeof(ret->why)) < 0 ? ENGINE_CONF_FAIL
-                                                                  : ENGINE_CONF_PASS;
+    ret->result =
+        s->run(ctx, t, ret->why, sizeof(ret->why)) < 0 ? ENGINE_CONF_FAIL : ENGINE_CONF_PASS;
     /* One line per cell in every output format. */
     for (char *p = ret->why; *p; p++)
         if (*p == '\n' || *p == '\r')

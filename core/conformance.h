@@ -11,12 +11,12 @@
 /* What a suite or a benchmark runs on: a driver, maybe with a per-container
  * option. "oci/crun" is the oci driver with --exec-opt oci.runtime=crun. */
 struct engine_target {
-    char *label;          /* "native", "oci/crun" */
-    char *driver;         /* "oci" */
-    char **exec_opts;     /* NULL or {"oci.runtime=crun", NULL} */
+    char *label;      /* "native", "oci/crun" */
+    char *driver;     /* "oci" */
+    char **exec_opts; /* NULL or {"oci.runtime=crun", NULL} */
     bool available;
     char reason[ENGINE_ERROR_MSG_MAX]; /* why not available */
-    uint64_t features;    /* ENGINE_FEAT_* the driver declares */
+    uint64_t features;                 /* ENGINE_FEAT_* the driver declares */
 };
 
 /* list: "native,lxc,oci/crun" or NULL for every driver in the registry, plus
@@ -29,7 +29,7 @@ void engine_targets_free(struct engine_target *t, size_t n);
 struct engine_run_result {
     char id[65];
     int exit_code;
-    char *out, *err;      /* captured stdout and stderr, NUL-terminated */
+    char *out, *err; /* captured stdout and stderr, NUL-terminated */
 };
 
 /* Create and start req attached, capture stdout/stderr apart, wait for the
@@ -46,15 +46,15 @@ enum engine_conf_result {
 };
 
 struct engine_conf_cell {
-    int result;                /* enum engine_conf_result */
-    char why[512];             /* failure, skip reason, or a note on a pass */
+    int result;    /* enum engine_conf_result */
+    char why[512]; /* failure, skip reason, or a note on a pass */
     uint64_t duration_ns;
 };
 
 struct engine_conf_scenario {
-    const char *name;          /* "hostname" */
+    const char *name; /* "hostname" */
     const char *summary;
-    uint64_t features;         /* every bit must be declared, else NOT_SUPPORTED */
+    uint64_t features; /* every bit must be declared, else NOT_SUPPORTED */
     /* 0 = pass (why may hold a note), <0 = fail with why. */
     int (*run)(struct engine_ctx *ctx, const struct engine_target *t, char *why, size_t len);
 };

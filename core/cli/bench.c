@@ -116,8 +116,8 @@ static void print_table(const struct engine_bench *b, const struct engine_target
 {
     size_t nat = native_row(b);
 
-    printf("%-20s %-9s %4s %9s %9s %9s %9s %8s %8s\n", "WORKLOAD", "DRIVER", "N", "MEDIAN",
-           "P90", "MIN", "MAX", "xFLOOR", "xNATIVE");
+    printf("%-20s %-9s %4s %9s %9s %9s %9s %8s %8s\n", "WORKLOAD", "DRIVER", "N", "MEDIAN", "P90",
+           "MIN", "MAX", "xFLOOR", "xNATIVE");
     for (int w = 0; w < ENGINE_BW__COUNT; w++) {
         const struct engine_bench_workload_info *wi = engine_bench_workload(w);
         double fl = median_of(b, 0, w), na = nat ? median_of(b, nat, w) : 0;
@@ -325,17 +325,20 @@ static int write_svg(const char *path, const struct engine_bench *b, const struc
             rows += row_shown(t, b, r) && (r > 0 || engine_bench_workload(w)->floor);
         height += HEAD + rows * ROW + GAP;
     }
-    fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
-               "viewBox=\"0 0 %d %d\" font-family=\"DejaVu Sans, Arial, sans-serif\" "
-               "font-size=\"12\">\n",
+    fprintf(f,
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
+            "viewBox=\"0 0 %d %d\" font-family=\"DejaVu Sans, Arial, sans-serif\" "
+            "font-size=\"12\">\n",
             W, height, W, height);
     fprintf(f, "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n");
-    fprintf(f, "<text x=\"%d\" y=\"24\" font-size=\"17\" font-weight=\"bold\">engine bench: "
-               "%u runs per driver, interleaved</text>\n",
+    fprintf(f,
+            "<text x=\"%d\" y=\"24\" font-size=\"17\" font-weight=\"bold\">engine bench: "
+            "%u runs per driver, interleaved</text>\n",
             LEFT - 90, b->runs);
-    fprintf(f, "<text x=\"%d\" y=\"42\" fill=\"#555\">Bar: median. Whisker: min to max. "
-               "Label: median (x floor, x native). Lower is better. K = %u for parallel. "
-               "A whisker cut by the axis ends in an arrow.</text>\n",
+    fprintf(f,
+            "<text x=\"%d\" y=\"42\" fill=\"#555\">Bar: median. Whisker: min to max. "
+            "Label: median (x floor, x native). Lower is better. K = %u for parallel. "
+            "A whisker cut by the axis ends in an arrow.</text>\n",
             LEFT - 90, b->parallel);
     for (int w = 0; w < ENGINE_BW__COUNT; w++) {
         const struct engine_bench_workload_info *wi = engine_bench_workload(w);
@@ -371,8 +374,9 @@ static int write_svg(const char *path, const struct engine_bench *b, const struc
             fmt_val(lab, sizeof(lab), axis * k / 4);
             fprintf(f, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#ddd\"/>\n", x,
                     y + HEAD - 14, x, y + HEAD - 10 + ROW * rows);
-            fprintf(f, "<text x=\"%d\" y=\"%d\" fill=\"#777\" font-size=\"10\" "
-                       "text-anchor=\"middle\">%s %s</text>\n",
+            fprintf(f,
+                    "<text x=\"%d\" y=\"%d\" fill=\"#777\" font-size=\"10\" "
+                    "text-anchor=\"middle\">%s %s</text>\n",
                     x, y + HEAD - 16, lab, k == 4 ? wi->unit : "");
         }
         for (size_t r = 0; r < b->n_rows; r++) {
@@ -404,18 +408,18 @@ static int write_svg(const char *path, const struct engine_bench *b, const struc
                     xmax = LEFT + PLOT;
                 char lab[128], v[16], rf[16], rn[16];
 
-                fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"%s\" "
-                           "fill-opacity=\"0.85\"/>\n",
+                fprintf(f,
+                        "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"%s\" "
+                        "fill-opacity=\"0.85\"/>\n",
                         x0, cy - 7, xb - x0 > 1 ? xb - x0 : 1, 14,
                         palette[r % ELEMENTSOF(palette)]);
-                fprintf(f, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#222\"/>"
-                           "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#222\"/>"
-                           "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#222\"/>\n",
-                        xmin, cy, xmax, cy, xmin, cy - 4, xmin, cy + 4, xmax, cy - 4, xmax,
-                        cy + 4);
+                fprintf(f,
+                        "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#222\"/>"
+                        "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#222\"/>"
+                        "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#222\"/>\n",
+                        xmin, cy, xmax, cy, xmin, cy - 4, xmin, cy + 4, xmax, cy - 4, xmax, cy + 4);
                 if (cut)
-                    fprintf(f, "<path d=\"M%d %d l7 4 l-7 4 z\" fill=\"#222\"/>\n", xmax,
-                            cy - 4);
+                    fprintf(f, "<path d=\"M%d %d l7 4 l-7 4 z\" fill=\"#222\"/>\n", xmax, cy - 4);
                 fmt_val(v, sizeof(v), sm.median);
                 fmt_ratio(rf, sizeof(rf), sm.median, wi->floor ? fl : 0);
                 fmt_ratio(rn, sizeof(rn), sm.median, na);
@@ -432,8 +436,7 @@ static int write_svg(const char *path, const struct engine_bench *b, const struc
                     snprintf(lab + l, sizeof(lab) - l, ", max %s", mx);
                 }
                 fprintf(f, "<text x=\"%d\" y=\"%d\">%s</text>\n",
-                        (xmax > xb ? xmax : xb) + (cut ? 12 : 6),
-                        cy + 4, lab);
+                        (xmax > xb ? xmax : xb) + (cut ? 12 : 6), cy + 4, lab);
             }
         }
         y += HEAD + row * ROW + GAP;
@@ -490,8 +493,7 @@ int cmd_bench(struct cli *cli, int argc, char **argv)
             else if (streq(optarg, "csv"))
                 fmt = FMT_CSV;
             else
-                return cli_usage_error("bench", "unknown --format '%s' (table, json, csv)",
-                                       optarg);
+                return cli_usage_error("bench", "unknown --format '%s' (table, json, csv)", optarg);
             break;
         case O_SVG:
             svg = optarg;
