@@ -990,7 +990,7 @@ int engine_daemon_run(const struct engine_daemon_opts *o, struct engine_error *e
     else if (dm.ctx->cfg.socket)
         sock = xstrdup(dm.ctx->cfg.socket);
     else
-        sock = xstrdup(ENGINE_DEFAULT_SOCKET);
+        sock = xasprintf("%s/engine.sock", dm.ctx->state_dir); /* where the CLI looks */
     dm.socket_path = sock;
 
     r = mkdir_p(dm.ctx->state_dir, 0711);

@@ -23,8 +23,8 @@ static void daemon_usage(FILE *f)
                "      --state-dir DIR    runtime state directory\n"
                "      --root DIR         persistent root\n"
                "  -H, --host unix:///P   socket to serve (same as --socket)\n"
-               "      --socket PATH      socket to serve (default [engine] socket, "
-               "else " ENGINE_DEFAULT_SOCKET ")\n"
+               "      --socket PATH      socket to serve (default [engine] socket, else\n"
+               "                         <state dir>/engine.sock: " ENGINE_DEFAULT_SOCKET ")\n"
                "      --log-level LEVEL  error, warn, info (default) or debug\n"
                "      --detach           go to the background once the socket is served\n"
                "      --pidfile FILE     write the daemon's pid here\n");

@@ -268,6 +268,20 @@ kill "$EVENTS_PID" 2>/dev/null
 EVENTS_PID=
 for c in r1 r2 r4 r5 r3 ex st; do "$ENGINE" rm -f "$c" >/dev/null 2>&1; done
 
+# ---- default socket: <state dir>/engine.sock, where the CLI looks on its own ----
+"$ENGINE" -d -e native --log-level debug >"$TEST_TMP/default.log" 2>&1 &
+DEF_PID=$!
+if until_true 100 test -S "$TEST_TMP/run/engine.sock"; then
+    ok "without --socket the daemon serves <state dir>/engine.sock"
+    "$ENGINE" ps -a >/dev/null 2>&1
+    check "plain 'engine ps' goes through that daemon" grep -q "GET /v1/containers" "$TEST_TMP/default.log"
+else
+    not_ok "without --socket the daemon serves <state dir>/engine.sock"
+fi
+kill -TERM "$DEF_PID"
+wait "$DEF_PID"
+check "default-socket daemon stops and removes its socket" test ! -e "$TEST_TMP/run/engine.sock"
+
 # ---- the same lifecycle with -e lxc ----
 lxc_state=$("$ENGINE" drivers 2>/dev/null | awk '$1 == "lxc" {print $3}')
 if [ "$lxc_state" != "yes" ]; then
