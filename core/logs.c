@@ -93,7 +93,11 @@ int engine_container_logs(struct engine_ctx *ctx, const char *ref, bool follow, 
         engine_record_free(rec);
         rec = NULL;
         if (engine_container_inspect(ctx, ref, &rec, err) < 0) {
-            q = 0; /* removed (--rm) while we followed */
+            /* Removed (--rm) while we followed: the open fd still reads the
+             * unlinked log, so the last frames are not lost. */
+            engine_error_clear(err);
+            q = log >= 0 ? copy_frames(log, &off, out_fd, err_fd) : 0;
+            q = q == -EPIPE ? 0 : q;
             break;
         }
     }
