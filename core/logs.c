@@ -87,6 +87,8 @@ int engine_container_logs(struct engine_ctx *ctx, const char *ref, bool follow, 
             if (log >= 0)
                 q = copy_frames(log, &off, out_fd, err_fd);
             q = q == -EPIPE ? 0 : q;
+            if (q < 0)
+                engine_error_errno(err, q, "Read log %s", path);
             break;
         }
         usleep(20000);
@@ -98,6 +100,8 @@ int engine_container_logs(struct engine_ctx *ctx, const char *ref, bool follow, 
             engine_error_clear(err);
             q = log >= 0 ? copy_frames(log, &off, out_fd, err_fd) : 0;
             q = q == -EPIPE ? 0 : q;
+            if (q < 0)
+                engine_error_errno(err, q, "Read log %s", path);
             break;
         }
     }
