@@ -481,6 +481,7 @@ static void parallel(struct bench_state *bs, const struct engine_target *t, unsi
     struct engine_error e = {0};
     _cleanup_free_ char *errpath = NULL;
     char how[64] = "";
+    int r;
 
     if (k > ELEMENTSOF(pids))
         k = ELEMENTSOF(pids);
@@ -495,14 +496,17 @@ static void parallel(struct bench_state *bs, const struct engine_target *t, unsi
 
         bench_name(bs, names[i], sizeof(names[i]));
         argv = run_d_argv(bs, t, names[i]);
-        if (posix_spawn(&pids[i], bs->ctx->self_exe ? bs->ctx->self_exe : "/proc/self/exe", &fa,
-                        NULL, argv, environ) != 0)
+        /* /proc/self/exe: this very binary even if a rebuild replaced the file. */
+        r = posix_spawn(&pids[i], "/proc/self/exe", &fa, NULL, argv, environ);
+        if (r != 0) {
             pids[i] = -1;
-        else
+            snprintf(how, sizeof(how), "spawn: %s", strerror(r));
+        } else {
             started++;
+        }
     }
     for (unsigned i = 0; i < k; i++) {
-        int status = 0, r;
+        int status = 0;
 
         if (pids[i] <= 0)
             continue;
