@@ -38,6 +38,8 @@
 
 #include <engine/driver.h>
 
+#include "../common/driver-util.h"
+
 #define ARGS_FILE "nspawn.args"
 #define PID_FILE "nspawn.pid"
 #define INIT_NAME "engine-nspawn-init"
@@ -60,191 +62,11 @@ struct engine_ctr {
     struct engine_cgroup *cg;
 };
 
-/* --- small local helpers (drivers do not link the core's util) ----------- */
+/* --- small local helpers (shared ones: drivers/common/driver-util.h) ---- */
 
 static char *xstrdup_or_null(const char *s)
 {
     return s ? strdup(s) : NULL;
-}
-
-static char *path_join(const char *a, const char *b)
-{
-    char *p;
-
-    if (asprintf(&p, "%s/%s", a, b) < 0)
-        return NULL;
-    return p;
-}
-
-/* The first executable NAME on $PATH (or the usual sbin dirs, which a
- * non-login root shell may lack). */
-static char *find_in_path(const char *name)
-{
-    const char *env = getenv("PATH");
-    char *path, *save = NULL, *dir, *found = NULL;
-
-    if (asprintf(&path, "%s:/usr/sbin:/usr/bin:/sbin:/bin", env ? env : "") < 0)
-        return NULL;
-    for (dir = strtok_r(path, ":", &save); dir && !found; dir = strtok_r(NULL, ":", &save)) {
-        char *p;
-
-        if (!*dir)
-            continue;
-        p = path_join(dir, name);
-        if (p && access(p, X_OK) == 0)
-            found = p;
-        else
-            free(p);
-    }
-    free(path);
-    return found;
-}
-
-static int write_file_atomic(const char *path, const void *data, size_t len)
-{
-    char tmp[PATH_MAX];
-    const char *p = data;
-    int fd;
-
-    if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp))
-        return -ENAMETOOLONG;
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0)
-        return -errno;
-    while (len > 0) {
-        ssize_t n = write(fd, p, len);
-
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            int r = -errno;
-
-            close(fd);
-            unlink(tmp);
-            return r;
-        }
-        p += n;
-        len -= (size_t)n;
-    }
-    if (fsync(fd) < 0 || close(fd) < 0) {
-        unlink(tmp);
-        return -EIO;
-    }
-    if (rename(tmp, path) < 0) {
-        int r = -errno;
-
-        unlink(tmp);
-        return r;
-    }
-    return 0;
-}
-
-static int read_file(const char *path, char **ret, size_t *ret_len)
-{
-    FILE *f = fopen(path, "re");
-    char *buf = NULL;
-    size_t len = 0, cap = 0;
-
-    if (!f)
-        return -errno;
-    for (;;) {
-        size_t n;
-
-        if (cap - len < 4096) {
-            char *nb = realloc(buf, cap + 4096 + 1);
-
-            if (!nb) {
-                free(buf);
-                fclose(f);
-                return -ENOMEM;
-            }
-            buf = nb;
-            cap += 4096;
-        }
-        n = fread(buf + len, 1, cap - len, f);
-        len += n;
-        if (n == 0)
-            break;
-    }
-    fclose(f);
-    buf[len] = '\0';
-    *ret = buf;
-    if (ret_len)
-        *ret_len = len;
-    return 0;
-}
-
-/* A growable NULL-terminated argv. */
-struct argv_buf {
-    char **v;
-    size_t n, cap;
-    bool oom;
-};
-
-static void argv_add(struct argv_buf *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void argv_add(struct argv_buf *a, const char *fmt, ...)
-{
-    va_list ap;
-    char *s;
-
-    if (a->oom)
-        return;
-    if (a->n + 2 > a->cap) {
-        size_t cap = a->cap ? a->cap * 2 : 32;
-        char **nv = realloc(a->v, cap * sizeof(char *));
-
-        if (!nv) {
-            a->oom = true;
-            return;
-        }
-        a->v = nv;
-        a->cap = cap;
-    }
-    va_start(ap, fmt);
-    if (vasprintf(&s, fmt, ap) < 0) {
-        a->oom = true;
-        va_end(ap);
-        return;
-    }
-    va_end(ap);
-    a->v[a->n++] = s;
-    a->v[a->n] = NULL;
-}
-
-static void argv_free(char **v)
-{
-    for (size_t i = 0; v && v[i]; i++)
-        free(v[i]);
-    free(v);
-}
-
-static bool pid_alive(pid_t pid)
-{
-    char path[64], buf[512];
-    FILE *f;
-    char *p;
-    bool alive = false;
-
-    if (pid <= 0)
-        return false;
-    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-    f = fopen(path, "re");
-    if (!f)
-        return false;
-    if (fgets(buf, sizeof(buf), f)) {
-        p = strrchr(buf, ')');
-        alive = p && p[1] == ' ' && p[2] != 'Z' && p[2] != 'X';
-    }
-    fclose(f);
-    return alive;
-}
-
-static void sleep_ms(unsigned ms)
-{
-    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
-
-    while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-        ;
 }
 
 /* --- driver instance ------------------------------------------------------ */
@@ -270,7 +92,7 @@ static char *find_init(void)
     }
     *slash = '\0';
     for (size_t i = 0; rel[i]; i++) {
-        p = path_join(dir, rel[i]);
+        p = drv_path_join(dir, rel[i]);
         if (p && access(p, X_OK) == 0) {
             char *real = realpath(p, NULL);
 
@@ -293,7 +115,7 @@ static int nspawn_init(const struct engine_host *host, const struct engine_opts 
     if (!drv)
         return engine_error_errno(err, ENOMEM, "nspawn driver");
     drv->host = host;
-    drv->nspawn = find_in_path("systemd-nspawn");
+    drv->nspawn = drv_find_in_path("systemd-nspawn");
     /* init = PATH uses that init; init = "" (empty) nspawn's stub init. */
     for (size_t i = 0; opts && i < opts->n; i++)
         if (!strcmp(opts->v[i].key, "init") || !strcmp(opts->v[i].key, "nspawn.init"))
@@ -339,7 +161,7 @@ static int nspawn_probe(struct engine_drv *drv, struct engine_error *err)
 
 /* --- command line --------------------------------------------------------- */
 
-static int add_mount_args(struct argv_buf *a, const struct engine_spec *spec,
+static int add_mount_args(struct drv_argv *a, const struct engine_spec *spec,
                           struct engine_error *err)
 {
     for (size_t i = 0; i < spec->n_mounts; i++) {
@@ -354,12 +176,12 @@ static int add_mount_args(struct argv_buf *a, const struct engine_spec *spec,
                                     "systemd-nspawn cannot bind paths containing ':' ('%s')",
                                     m->target);
         if (!m->type || !strcmp(m->type, "bind")) {
-            argv_add(a, "--%s=%s:%s", ro ? "bind-ro" : "bind", m->source, m->target);
+            drv_argv_add(a, "--%s=%s:%s", ro ? "bind-ro" : "bind", m->source, m->target);
         } else if (!strcmp(m->type, "tmpfs")) {
             if (m->options && *m->options)
-                argv_add(a, "--tmpfs=%s:%s", m->target, m->options);
+                drv_argv_add(a, "--tmpfs=%s:%s", m->target, m->options);
             else
-                argv_add(a, "--tmpfs=%s", m->target);
+                drv_argv_add(a, "--tmpfs=%s", m->target);
         } else {
             return engine_error_set(err, ENOTSUP,
                                     "systemd-nspawn driver: mount type '%s' for %s not supported",
@@ -382,7 +204,7 @@ static int check_user(const struct engine_spec *spec, struct engine_error *err)
         return engine_error_set(err, ENOTSUP,
                                 "systemd-nspawn takes a user, not uid:gid ('%s')", spec->user);
     for (size_t i = 0; getent[i] && !found; i++) {
-        char *p = path_join(spec->rootfs, getent[i]);
+        char *p = drv_path_join(spec->rootfs, getent[i]);
 
         found = p && access(p, X_OK) == 0;
         free(p);
@@ -399,7 +221,7 @@ static int check_user(const struct engine_spec *spec, struct engine_error *err)
 static int build_args(const struct engine_drv *drv, const struct engine_spec *spec,
                       char ***ret, struct engine_error *err)
 {
-    struct argv_buf a = {0};
+    struct drv_argv a = {0};
     const char *init = drv->init;
     char host12[13];
     int r;
@@ -411,54 +233,54 @@ static int build_args(const struct engine_drv *drv, const struct engine_spec *sp
     if (init && access(init, X_OK) < 0)
         return engine_error_errno(err, errno, "nspawn init %s", init);
     snprintf(host12, sizeof(host12), "%.12s", spec->id);
-    argv_add(&a, "%s", drv->nspawn);
-    argv_add(&a, "--quiet");
+    drv_argv_add(&a, "%s", drv->nspawn);
+    drv_argv_add(&a, "--quiet");
     /* Without systemd as PID 1 there is no machined to register with. Even
      * where there is, registering would move nspawn into a machine scope out
      * of the cgroup engine made and limits, so stay where we are. */
-    argv_add(&a, "--register=no");
-    argv_add(&a, "--keep-unit");
-    argv_add(&a, "--directory=%s", spec->rootfs);
-    argv_add(&a, "--machine=engine-%s", host12);
-    argv_add(&a, "--hostname=%s", spec->hostname && *spec->hostname ? spec->hostname : host12);
-    argv_add(&a, "--console=pipe");
+    drv_argv_add(&a, "--register=no");
+    drv_argv_add(&a, "--keep-unit");
+    drv_argv_add(&a, "--directory=%s", spec->rootfs);
+    drv_argv_add(&a, "--machine=engine-%s", host12);
+    drv_argv_add(&a, "--hostname=%s", spec->hostname && *spec->hostname ? spec->hostname : host12);
+    drv_argv_add(&a, "--console=pipe");
     if (init) {
         /* nspawn mounts a tmpfs on the container's /run: the bind lands
          * there, not in the image. Our init forwards SIGTERM. */
-        argv_add(&a, "--bind-ro=%s:%s", init, INIT_TARGET);
-        argv_add(&a, "--kill-signal=SIGTERM");
+        drv_argv_add(&a, "--bind-ro=%s:%s", init, INIT_TARGET);
+        drv_argv_add(&a, "--kill-signal=SIGTERM");
     } else {
-        argv_add(&a, "--as-pid2");
-        argv_add(&a, "--kill-signal=SIGRTMIN+3");
+        drv_argv_add(&a, "--as-pid2");
+        drv_argv_add(&a, "--kill-signal=SIGRTMIN+3");
     }
-    argv_add(&a, "--chdir=%s", spec->cwd && *spec->cwd ? spec->cwd : "/");
+    drv_argv_add(&a, "--chdir=%s", spec->cwd && *spec->cwd ? spec->cwd : "/");
     if (spec->user && *spec->user && strcmp(spec->user, "0") && strcmp(spec->user, "root") &&
         strcmp(spec->user, "0:0")) {
         r = check_user(spec, err);
         if (r < 0) {
-            argv_free(a.v);
+            drv_strv_free(a.v);
             return r;
         }
-        argv_add(&a, "--user=%s", spec->user);
+        drv_argv_add(&a, "--user=%s", spec->user);
     }
     if (spec->readonly_rootfs)
-        argv_add(&a, "--read-only");
+        drv_argv_add(&a, "--read-only");
     if (!spec->network_host)
-        argv_add(&a, "--private-network");
+        drv_argv_add(&a, "--private-network");
     for (size_t i = 0; spec->env && spec->env[i]; i++)
-        argv_add(&a, "--setenv=%s", spec->env[i]);
+        drv_argv_add(&a, "--setenv=%s", spec->env[i]);
     r = add_mount_args(&a, spec, err);
     if (r < 0) {
-        argv_free(a.v);
+        drv_strv_free(a.v);
         return r;
     }
-    argv_add(&a, "--");
+    drv_argv_add(&a, "--");
     if (init)
-        argv_add(&a, "%s", INIT_TARGET);
+        drv_argv_add(&a, "%s", INIT_TARGET);
     for (size_t i = 0; spec->argv && spec->argv[i]; i++)
-        argv_add(&a, "%s", spec->argv[i]);
+        drv_argv_add(&a, "%s", spec->argv[i]);
     if (a.oom) {
-        argv_free(a.v);
+        drv_strv_free(a.v);
         return engine_error_errno(err, ENOMEM, "systemd-nspawn command line");
     }
     *ret = a.v;
@@ -467,7 +289,7 @@ static int build_args(const struct engine_drv *drv, const struct engine_spec *sp
 
 static int save_args(const char *state_dir, char **argv, struct engine_error *err)
 {
-    char *path = path_join(state_dir, ARGS_FILE), *buf;
+    char *path = drv_path_join(state_dir, ARGS_FILE), *buf;
     size_t len = 0, off = 0;
     int r;
 
@@ -486,7 +308,7 @@ static int save_args(const char *state_dir, char **argv, struct engine_error *er
         memcpy(buf + off, argv[i], n);
         off += n;
     }
-    r = write_file_atomic(path, buf, len);
+    r = drv_write_file_atomic(path, buf, len);
     if (r < 0)
         engine_error_errno(err, r, "Cannot write %s", path);
     free(buf);
@@ -496,25 +318,25 @@ static int save_args(const char *state_dir, char **argv, struct engine_error *er
 
 static int load_args(const char *state_dir, char ***ret, struct engine_error *err)
 {
-    char *path = path_join(state_dir, ARGS_FILE), *buf = NULL;
-    struct argv_buf a = {0};
+    char *path = drv_path_join(state_dir, ARGS_FILE), *buf = NULL;
+    struct drv_argv a = {0};
     size_t len = 0;
     int r;
 
     if (!path)
         return engine_error_errno(err, ENOMEM, "nspawn state");
-    r = read_file(path, &buf, &len);
+    r = drv_read_file(path, &buf, &len);
     if (r < 0) {
         engine_error_errno(err, r, "Cannot read %s", path);
         free(path);
         return r;
     }
     for (size_t off = 0; off < len; off += strlen(buf + off) + 1)
-        argv_add(&a, "%s", buf + off);
+        drv_argv_add(&a, "%s", buf + off);
     free(buf);
     free(path);
     if (a.oom || !a.v) {
-        argv_free(a.v);
+        drv_strv_free(a.v);
         return engine_error_set(err, EINVAL, "Empty or unreadable %s", ARGS_FILE);
     }
     *ret = a.v;
@@ -523,10 +345,10 @@ static int load_args(const char *state_dir, char ***ret, struct engine_error *er
 
 static pid_t load_pid(const struct engine_ctr *ctr)
 {
-    char *path = path_join(ctr->state_dir, PID_FILE), *buf = NULL;
+    char *path = drv_path_join(ctr->state_dir, PID_FILE), *buf = NULL;
     long pid = 0;
 
-    if (path && read_file(path, &buf, NULL) == 0)
+    if (path && drv_read_file(path, &buf, NULL) == 0)
         pid = strtol(buf, NULL, 10);
     free(buf);
     free(path);
@@ -579,18 +401,18 @@ static int nspawn_create(struct engine_drv *drv, const struct engine_spec *spec,
         return r;
     ctr = ctr_new(drv, spec);
     if (!ctr) {
-        argv_free(args);
+        drv_strv_free(args);
         return engine_error_errno(err, ENOMEM, "nspawn driver");
     }
     snprintf(cgname, sizeof(cgname), "engine/%s", spec->id);
     r = h->cgroup_create(cgname, &spec->limits, &ctr->cg, err);
     if (r < 0) {
-        argv_free(args);
+        drv_strv_free(args);
         ctr_free(ctr);
         return r;
     }
     r = save_args(spec->state_dir, args, err);
-    argv_free(args);
+    drv_strv_free(args);
     if (r < 0) {
         (void)h->cgroup_destroy(ctr->cg, NULL);
         ctr->cg = NULL;
@@ -701,13 +523,13 @@ static int nspawn_start(struct engine_ctr *ctr, const struct engine_stdio *io, p
     if (r < 0)
         return r;
     if (pipe2(p, O_CLOEXEC) < 0) {
-        argv_free(args);
+        drv_strv_free(args);
         return engine_error_errno(err, errno, "pipe");
     }
     pid = fork();
     if (pid < 0) {
         r = -errno;
-        argv_free(args);
+        drv_strv_free(args);
         close(p[0]);
         close(p[1]);
         return engine_error_errno(err, r, "fork");
@@ -716,7 +538,7 @@ static int nspawn_start(struct engine_ctr *ctr, const struct engine_stdio *io, p
         close(p[0]);
         child_run(ctr, io, args, p[1]);
     }
-    argv_free(args);
+    drv_strv_free(args);
     close(p[1]);
     do
         n = read(p[0], &rep, sizeof(rep));
@@ -728,9 +550,9 @@ static int nspawn_start(struct engine_ctr *ctr, const struct engine_stdio *io, p
         return engine_error_errno(err, rep.code, "%s", rep.msg);
     }
     snprintf(pidbuf, sizeof(pidbuf), "%d\n", (int)pid);
-    pidpath = path_join(ctr->state_dir, PID_FILE);
+    pidpath = drv_path_join(ctr->state_dir, PID_FILE);
     if (pidpath)
-        (void)write_file_atomic(pidpath, pidbuf, strlen(pidbuf));
+        (void)drv_write_file_atomic(pidpath, pidbuf, strlen(pidbuf));
     free(pidpath);
     *ret_pid = pid;
     return 0;
@@ -762,9 +584,9 @@ static pid_t payload_pid(struct engine_ctr *ctr)
         dir = h->cgroup_path(ctr->cg, ctrls[i]);
     if (!dir)
         dir = h->cgroup_path(ctr->cg, NULL);
-    if (!dir || !(path = path_join(dir, "cgroup.procs")))
+    if (!dir || !(path = drv_path_join(dir, "cgroup.procs")))
         return 0;
-    if (read_file(path, &procs, NULL) < 0)
+    if (drv_read_file(path, &procs, NULL) < 0)
         procs = NULL;
     free(path);
     for (tok = procs ? strtok_r(procs, "\n", &save) : NULL; tok && !found;
@@ -774,7 +596,7 @@ static pid_t payload_pid(struct engine_ctr *ctr)
         int n;
 
         snprintf(status, sizeof(status), "/proc/%s/status", tok);
-        if (read_file(status, &text, NULL) < 0)
+        if (drv_read_file(status, &text, NULL) < 0)
             continue;
         line = strstr(text, "\nNSpid:");
         if (line && sscanf(line, "\nNSpid: %ld %ld%n", &host_pid, &inner, &n) == 2 &&
@@ -802,26 +624,26 @@ static int nspawn_stop(struct engine_ctr *ctr, int sig, unsigned timeout_ms,
     payload = sig == SIGKILL ? 0 : payload_pid(ctr);
     /* Right after start nspawn may still be setting up: give the command a
      * moment to appear rather than halting a half-made container. */
-    while (sig != SIGKILL && !payload && pid_alive(pid) && waited < timeout_ms &&
+    while (sig != SIGKILL && !payload && drv_pid_alive(pid) && waited < timeout_ms &&
            waited < 3000) {
-        sleep_ms(10);
+        drv_sleep_ms(10);
         waited += 10;
         payload = payload_pid(ctr);
     }
     if (payload > 0)
         (void)kill(payload, sig);
-    else if (sig == SIGTERM && pid_alive(pid))
+    else if (sig == SIGTERM && drv_pid_alive(pid))
         (void)kill(pid, SIGTERM);
     else
         (void)h->cgroup_kill(ctr->cg, sig);
-    while (waited < timeout_ms && (pid_alive(pid) || (!pid && cgroup_tasks(ctr) > 0))) {
-        sleep_ms(20);
+    while (waited < timeout_ms && (drv_pid_alive(pid) || (!pid && cgroup_tasks(ctr) > 0))) {
+        drv_sleep_ms(20);
         waited += 20;
     }
     if (cgroup_tasks(ctr) > 0) {
         (void)h->cgroup_kill(ctr->cg, SIGKILL);
         for (int i = 0; i < 250 && cgroup_tasks(ctr) > 0; i++)
-            sleep_ms(20);
+            drv_sleep_ms(20);
         if (cgroup_tasks(ctr) > 0)
             return engine_error_set(err, EBUSY, "Tasks survive SIGKILL");
     }
@@ -834,7 +656,7 @@ static int nspawn_state(struct engine_ctr *ctr, struct engine_state *st, struct 
     const char *frozen = ctr->drv->host->cgroup_path(ctr->cg, "freezer");
     char *path, *buf = NULL;
 
-    st->pid = pid_alive(pid) ? pid : 0;
+    st->pid = drv_pid_alive(pid) ? pid : 0;
     if (!pid)
         st->status = ENGINE_CTR_CREATED;
     else if (!st->pid)
@@ -842,8 +664,8 @@ static int nspawn_state(struct engine_ctr *ctr, struct engine_state *st, struct 
     else
         st->status = ENGINE_CTR_RUNNING;
     snprintf(st->detail, sizeof(st->detail), "%s", st->pid ? "systemd-nspawn running" : "");
-    if (st->pid && frozen && (path = path_join(frozen, "freezer.state"))) {
-        if (read_file(path, &buf, NULL) == 0 && strncmp(buf, "FROZEN", 6) == 0) {
+    if (st->pid && frozen && (path = drv_path_join(frozen, "freezer.state"))) {
+        if (drv_read_file(path, &buf, NULL) == 0 && strncmp(buf, "FROZEN", 6) == 0) {
             st->status = ENGINE_CTR_PAUSED;
             snprintf(st->detail, sizeof(st->detail), "FROZEN");
         }
@@ -869,7 +691,7 @@ static int nspawn_resume(struct engine_ctr *ctr, struct engine_error *err)
 
 static void unlink_state(const struct engine_ctr *ctr, const char *name)
 {
-    char *p = path_join(ctr->state_dir, name);
+    char *p = drv_path_join(ctr->state_dir, name);
 
     if (p)
         (void)unlink(p);
