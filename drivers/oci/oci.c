@@ -42,6 +42,7 @@
 
 #include <engine/driver.h>
 
+#include "../common/driver-util.h"
 #include "ociconfig.h"
 
 #ifndef TMPFS_MAGIC
@@ -71,150 +72,7 @@ struct engine_ctr {
     bool hide_unified;
 };
 
-/* --- small local helpers (drivers do not link the core's util) ----------- */
-
-static char *path_join(const char *a, const char *b)
-{
-    char *p;
-
-    if (asprintf(&p, "%s/%s", a, b) < 0)
-        return NULL;
-    return p;
-}
-
-static char *resolve_binary(const char *name)
-{
-    const char *env = getenv("PATH");
-    char *path, *save = NULL, *dir, *found = NULL;
-
-    if (strchr(name, '/'))
-        return access(name, X_OK) == 0 ? strdup(name) : NULL;
-    if (asprintf(&path, "%s:/usr/sbin:/usr/bin:/sbin:/bin", env ? env : "") < 0)
-        return NULL;
-    for (dir = strtok_r(path, ":", &save); dir && !found; dir = strtok_r(NULL, ":", &save)) {
-        char *p;
-
-        if (!*dir)
-            continue;
-        p = path_join(dir, name);
-        if (p && access(p, X_OK) == 0)
-            found = p;
-        else
-            free(p);
-    }
-    free(path);
-    return found;
-}
-
-static int write_file_atomic(const char *path, const char *data)
-{
-    char tmp[PATH_MAX];
-    size_t len = strlen(data);
-    int fd;
-
-    if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp))
-        return -ENAMETOOLONG;
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0)
-        return -errno;
-    while (len > 0) {
-        ssize_t n = write(fd, data, len);
-
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            int r = -errno;
-
-            close(fd);
-            unlink(tmp);
-            return r;
-        }
-        data += n;
-        len -= (size_t)n;
-    }
-    if (fsync(fd) < 0 || close(fd) < 0) {
-        unlink(tmp);
-        return -EIO;
-    }
-    if (rename(tmp, path) < 0) {
-        int r = -errno;
-
-        unlink(tmp);
-        return r;
-    }
-    return 0;
-}
-
-/* Read all of fd (or path when fd < 0) into a NUL-terminated buffer. */
-static int read_all(int fd, const char *path, char **ret)
-{
-    char *buf = NULL;
-    size_t len = 0, cap = 0;
-    bool own = false;
-
-    if (fd < 0) {
-        fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-            return -errno;
-        own = true;
-    }
-    for (;;) {
-        ssize_t n;
-
-        if (cap - len < 4096) {
-            char *nb = realloc(buf, cap + 4096 + 1);
-
-            if (!nb) {
-                free(buf);
-                if (own)
-                    close(fd);
-                return -ENOMEM;
-            }
-            buf = nb;
-            cap += 4096;
-        }
-        n = read(fd, buf + len, cap - len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;
-        len += (size_t)n;
-    }
-    if (own)
-        close(fd);
-    buf[len] = '\0';
-    *ret = buf;
-    return 0;
-}
-
-static bool pid_alive(pid_t pid)
-{
-    char path[64], buf[512];
-    FILE *f;
-    char *p;
-    bool alive = false;
-
-    if (pid <= 0)
-        return false;
-    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-    f = fopen(path, "re");
-    if (!f)
-        return false;
-    if (fgets(buf, sizeof(buf), f)) {
-        p = strrchr(buf, ')');
-        alive = p && p[1] == ' ' && p[2] != 'Z' && p[2] != 'X';
-    }
-    fclose(f);
-    return alive;
-}
-
-static void sleep_ms(unsigned ms)
-{
-    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
-
-    while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-        ;
-}
+/* --- small local helpers (shared ones: drivers/common/driver-util.h) ---- */
 
 static const char *base_name(const char *p)
 {
@@ -232,22 +90,6 @@ static bool cgroup_hybrid(void)
            statfs(UNIFIED_MOUNT, &b) == 0 && (long)b.f_type == CGROUP2_SUPER_MAGIC;
 }
 
-static const char *opt_lookup(const struct engine_opt *v, size_t n, const char *key,
-                              const char *fallback)
-{
-    const char *found = fallback;
-
-    for (size_t i = 0; i < n; i++) {
-        const char *k = v[i].key;
-
-        if (!strncmp(k, "oci.", 4))
-            k += 4;
-        if (!strcmp(k, key))
-            found = v[i].value;
-    }
-    return found;
-}
-
 /* --- driver instance ------------------------------------------------------ */
 
 static const char *const oci_options[] = {"runtime", "root", NULL};
@@ -260,8 +102,8 @@ static int oci_init(const struct engine_host *host, const struct engine_opts *op
 
     if (!drv)
         return engine_error_errno(err, ENOMEM, "oci driver");
-    rt = opt_lookup(opts ? opts->v : NULL, opts ? opts->n : 0, "runtime", "runc");
-    root = opt_lookup(opts ? opts->v : NULL, opts ? opts->n : 0, "root", NULL);
+    rt = drv_opt_get(opts ? opts->v : NULL, opts ? opts->n : 0, "oci", "runtime", "runc");
+    root = drv_opt_get(opts ? opts->v : NULL, opts ? opts->n : 0, "oci", "root", NULL);
     drv->host = host;
     drv->runtime = strdup(rt && *rt ? rt : "runc");
     drv->root = root && *root ? strdup(root) : NULL;
@@ -284,7 +126,7 @@ static void oci_fini(struct engine_drv *drv)
 
 static int oci_probe(struct engine_drv *drv, struct engine_error *err)
 {
-    char *p = resolve_binary(drv->runtime);
+    char *p = drv_find_in_path(drv->runtime);
 
     if (!p) {
         engine_error_set(err, ENOENT, "OCI runtime '%s' not found%s", drv->runtime,
@@ -318,7 +160,7 @@ static struct engine_ctr *ctr_new(struct engine_drv *drv, const struct engine_sp
     ctr->drv = drv;
     ctr->id = strdup(spec->id);
     ctr->state_dir = strdup(spec->state_dir);
-    ctr->bundle = path_join(spec->state_dir, BUNDLE_DIR);
+    ctr->bundle = drv_path_join(spec->state_dir, BUNDLE_DIR);
     if (!ctr->id || !ctr->state_dir || !ctr->bundle) {
         ctr_free(ctr);
         return NULL;
@@ -329,14 +171,16 @@ static struct engine_ctr *ctr_new(struct engine_drv *drv, const struct engine_sp
 static int ctr_save(const struct engine_ctr *ctr, struct engine_error *err)
 {
     struct json_object *o = json_object_new_object();
-    char *path = path_join(ctr->state_dir, STATE_FILE);
+    char *path = drv_path_join(ctr->state_dir, STATE_FILE);
+    const char *text;
+    size_t len = 0;
     int r;
 
     json_object_object_add(o, "runtime", json_object_new_string(ctr->runtime));
     json_object_object_add(o, "root", json_object_new_string(ctr->root));
     json_object_object_add(o, "hide_unified", json_object_new_boolean(ctr->hide_unified));
-    r = path ? write_file_atomic(path, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN))
-             : -ENOMEM;
+    text = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, &len);
+    r = path && text ? drv_write_file_atomic(path, text, len) : -ENOMEM;
     if (r < 0)
         engine_error_errno(err, r, "Cannot write %s/%s", ctr->state_dir, STATE_FILE);
     json_object_put(o);
@@ -346,13 +190,13 @@ static int ctr_save(const struct engine_ctr *ctr, struct engine_error *err)
 
 static int ctr_load(struct engine_ctr *ctr, struct engine_error *err)
 {
-    char *path = path_join(ctr->state_dir, STATE_FILE), *text = NULL;
+    char *path = drv_path_join(ctr->state_dir, STATE_FILE), *text = NULL;
     struct json_object *o, *v;
     int r;
 
     if (!path)
         return engine_error_errno(err, ENOMEM, "oci state");
-    r = read_all(-1, path, &text);
+    r = drv_read_file(path, &text, NULL);
     if (r < 0) {
         engine_error_errno(err, r, "Cannot read %s", path);
         free(path);
@@ -440,7 +284,7 @@ static void child_exec(const struct engine_ctr *ctr, char **argv, const int fds[
 static int runtime_spawn(const struct engine_ctr *ctr, const char *const *args,
                          const int fds[3], pid_t *ret_pid, struct engine_error *err)
 {
-    char *argv[32], *log = path_join(ctr->bundle, "runtime.log");
+    char *argv[32], *log = drv_path_join(ctr->bundle, "runtime.log");
     struct child_report rep;
     size_t n = 0;
     int p[2];
@@ -557,11 +401,11 @@ static int runtime_run(const struct engine_ctr *ctr, const char *const *args,
     }
     /* Small outputs (state JSON, an error line): read stdout then stderr. */
     if (out[0] >= 0) {
-        (void)read_all(out[0], NULL, &outtext);
+        (void)drv_read_fd(out[0], &outtext, NULL);
         close(out[0]);
     }
     if (errp[0] >= 0) {
-        (void)read_all(errp[0], NULL, &errtext);
+        (void)drv_read_fd(errp[0], &errtext, NULL);
         close(errp[0]);
     }
     status = wait_exit(pid);
@@ -569,10 +413,10 @@ static int runtime_run(const struct engine_ctr *ctr, const char *const *args,
         line[0] = '\0';
         if (errtext)
             last_line(errtext, line, sizeof(line));
-        if (!line[0] && (log = path_join(ctr->bundle, "runtime.log"))) {
+        if (!line[0] && (log = drv_path_join(ctr->bundle, "runtime.log"))) {
             char *logtext = NULL;
 
-            if (read_all(-1, log, &logtext) == 0)
+            if (drv_read_file(log, &logtext, NULL) == 0)
                 last_line(logtext, line, sizeof(line));
             free(logtext);
             free(log);
@@ -603,17 +447,19 @@ pipes_fail:
 static int oci_create(struct engine_drv *drv, const struct engine_spec *spec,
                       struct engine_ctr **ret_ctr, struct engine_error *err)
 {
-    const char *rt = opt_lookup(spec->opts, spec->n_opts, "runtime", drv->runtime);
-    const char *root = opt_lookup(spec->opts, spec->n_opts, "root", drv->root);
+    const char *rt = drv_opt_get(spec->opts, spec->n_opts, "oci", "runtime", drv->runtime);
+    const char *root = drv_opt_get(spec->opts, spec->n_opts, "oci", "root", drv->root);
     struct json_object *cfg = NULL;
     struct engine_ctr *ctr;
     char cgpath[128], *cfgpath = NULL;
+    const char *cfgtext;
+    size_t cfglen = 0;
     int r;
 
     ctr = ctr_new(drv, spec);
     if (!ctr)
         return engine_error_errno(err, ENOMEM, "oci driver");
-    ctr->runtime = resolve_binary(rt);
+    ctr->runtime = drv_find_in_path(rt);
     if (!ctr->runtime) {
         r = engine_error_set(err, ENOENT, "OCI runtime '%s' not found", rt);
         goto fail;
@@ -635,11 +481,10 @@ static int oci_create(struct engine_drv *drv, const struct engine_spec *spec,
         r = engine_error_errno(err, errno, "Cannot create %s", ctr->bundle);
         goto fail;
     }
-    cfgpath = path_join(ctr->bundle, "config.json");
-    r = cfgpath ? write_file_atomic(cfgpath, json_object_to_json_string_ext(
-                                                 cfg, JSON_C_TO_STRING_PRETTY |
-                                                          JSON_C_TO_STRING_NOSLASHESCAPE))
-                : -ENOMEM;
+    cfgpath = drv_path_join(ctr->bundle, "config.json");
+    cfgtext = json_object_to_json_string_length(
+        cfg, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE, &cfglen);
+    r = cfgpath && cfgtext ? drv_write_file_atomic(cfgpath, cfgtext, cfglen) : -ENOMEM;
     if (r < 0) {
         engine_error_errno(err, r, "Cannot write %s", cfgpath);
         goto fail;
@@ -682,10 +527,10 @@ static void oci_release(struct engine_ctr *ctr)
 
 static pid_t read_pid_file(const struct engine_ctr *ctr)
 {
-    char *path = path_join(ctr->bundle, "container.pid"), *text = NULL;
+    char *path = drv_path_join(ctr->bundle, "container.pid"), *text = NULL;
     long pid = 0;
 
-    if (path && read_all(-1, path, &text) == 0)
+    if (path && drv_read_file(path, &text, NULL) == 0)
         pid = strtol(text, NULL, 10);
     free(text);
     free(path);
@@ -695,7 +540,7 @@ static pid_t read_pid_file(const struct engine_ctr *ctr)
 static int oci_start(struct engine_ctr *ctr, const struct engine_stdio *io, pid_t *ret_pid,
                      struct engine_error *err)
 {
-    char *pidfile = path_join(ctr->bundle, "container.pid");
+    char *pidfile = drv_path_join(ctr->bundle, "container.pid");
     const char *create[] = {"create", "--bundle", ctr->bundle, "--pid-file", pidfile, ctr->id,
                             NULL};
     const char *start[] = {"start", ctr->id, NULL};
@@ -810,7 +655,7 @@ static bool ctr_running(const struct engine_ctr *ctr, pid_t pid)
     struct engine_state st = {.struct_size = sizeof(st)};
 
     if (pid)
-        return pid_alive(pid);
+        return drv_pid_alive(pid);
     return oci_state((struct engine_ctr *)ctr, &st, NULL) == 0 &&
            (st.status == ENGINE_CTR_RUNNING || st.status == ENGINE_CTR_PAUSED);
 }
@@ -827,7 +672,7 @@ static int oci_stop(struct engine_ctr *ctr, int sig, unsigned timeout_ms, struct
         return 0;
     (void)oci_kill(ctr, sig, NULL);
     while (waited < timeout_ms && ctr_running(ctr, pid)) {
-        sleep_ms(20);
+        drv_sleep_ms(20);
         waited += 20;
     }
     if (!ctr_running(ctr, pid))
@@ -836,7 +681,7 @@ static int oci_stop(struct engine_ctr *ctr, int sig, unsigned timeout_ms, struct
     if (r < 0 && ctr_running(ctr, pid))
         return r;
     for (int i = 0; i < 250 && ctr_running(ctr, pid); i++)
-        sleep_ms(20);
+        drv_sleep_ms(20);
     if (ctr_running(ctr, pid))
         return engine_error_set(err, EBUSY, "Still running after SIGKILL");
     return 0;
@@ -878,7 +723,7 @@ static int oci_exec(struct engine_ctr *ctr, char *const argv[], const struct eng
 
 static void unlink_in(const char *dir, const char *name)
 {
-    char *p = path_join(dir, name);
+    char *p = drv_path_join(dir, name);
 
     if (p)
         (void)unlink(p);
@@ -897,7 +742,7 @@ static int oci_destroy(struct engine_ctr *ctr, struct engine_error *err)
     if (runtime_run(ctr, del, NULL, NULL, &derr) < 0) {
         /* Gone already is fine; anything else is reported once the rest is
          * cleaned. */
-        rtdir = path_join(ctr->root, ctr->id);
+        rtdir = drv_path_join(ctr->root, ctr->id);
         if (rtdir && access(rtdir, F_OK) == 0)
             r = engine_error_set(err, derr.code ? derr.code : EIO, "%s", derr.msg);
         free(rtdir);
