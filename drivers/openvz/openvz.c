@@ -36,6 +36,7 @@
 
 #include <engine/driver.h>
 
+#include "../common/driver-util.h"
 #include "vzparse.h"
 
 #define CTID_FILE "openvz.ctid"
@@ -55,58 +56,21 @@ struct engine_ctr {
     char ctid[24];
 };
 
-/* --- small local helpers --------------------------------------------------- */
+/* --- small local helpers (shared ones: drivers/common/driver-util.h) ------ */
 
-static char *path_join(const char *a, const char *b)
-{
-    char *p;
-
-    if (asprintf(&p, "%s/%s", a, b) < 0)
-        return NULL;
-    return p;
-}
-
-static char *resolve_binary(const char *name)
-{
-    const char *env = getenv("PATH");
-    char *path, *save = NULL, *dir, *found = NULL;
-
-    if (strchr(name, '/'))
-        return access(name, X_OK) == 0 ? strdup(name) : NULL;
-    if (asprintf(&path, "%s:/usr/sbin:/usr/bin:/sbin:/bin", env ? env : "") < 0)
-        return NULL;
-    for (dir = strtok_r(path, ":", &save); dir && !found; dir = strtok_r(NULL, ":", &save)) {
-        char *p;
-
-        if (!*dir)
-            continue;
-        p = path_join(dir, name);
-        if (p && access(p, X_OK) == 0)
-            found = p;
-        else
-            free(p);
-    }
-    free(path);
-    return found;
-}
-
+/* An empty file is as good as none here (a CTID or a command is never
+ * empty): -EIO, as callers expect. */
 static int read_text(const char *path, char **ret)
 {
-    FILE *f = fopen(path, "re");
-    char *buf = NULL;
     size_t len = 0;
-    ssize_t n;
+    int r = drv_read_file(path, ret, &len);
 
-    if (!f)
-        return -errno;
-    n = getdelim(&buf, &len, '\0', f);
-    fclose(f);
-    if (n < 0) {
-        free(buf);
+    if (r == 0 && len == 0) {
+        free(*ret);
+        *ret = NULL;
         return -EIO;
     }
-    *ret = buf;
-    return 0;
+    return r;
 }
 
 static int write_text(const char *path, const char *text, int flags)
@@ -133,83 +97,6 @@ static int write_text(const char *path, const char *text, int flags)
     return close(fd) < 0 ? -errno : 0;
 }
 
-/* Run argv with stdin/stdout from fds (-1 = /dev/null); capture stdout
- * (when ret_out) and stderr (for the error). Returns the exit status >= 0 or
- * a negative errno. */
-static int run(char **argv, char **ret_out, char **ret_errtext)
-{
-    int out[2], errp[2], status;
-    char *o = NULL, *e = NULL;
-    size_t ol = 0, el = 0;
-    FILE *fo, *fe;
-    pid_t pid;
-
-    if (pipe2(out, O_CLOEXEC) < 0)
-        return -errno;
-    if (pipe2(errp, O_CLOEXEC) < 0) {
-        close(out[0]);
-        close(out[1]);
-        return -errno;
-    }
-    pid = fork();
-    if (pid < 0) {
-        int r = -errno;
-
-        close(out[0]);
-        close(out[1]);
-        close(errp[0]);
-        close(errp[1]);
-        return r;
-    }
-    if (pid == 0) {
-        int nul = open("/dev/null", O_RDONLY);
-
-        if (nul >= 0)
-            dup2(nul, 0);
-        dup2(out[1], 1);
-        dup2(errp[1], 2);
-        execv(argv[0], argv);
-        _exit(127);
-    }
-    close(out[1]);
-    close(errp[1]);
-    fo = fdopen(out[0], "r");
-    fe = fdopen(errp[0], "r");
-    if (fo) {
-        if (getdelim(&o, &ol, '\0', fo) < 0) {
-            free(o);
-            o = NULL;
-        }
-        fclose(fo);
-    } else {
-        close(out[0]);
-    }
-    if (fe) {
-        if (getdelim(&e, &el, '\0', fe) < 0) {
-            free(e);
-            e = NULL;
-        }
-        fclose(fe);
-    } else {
-        close(errp[0]);
-    }
-    while (waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR) {
-            free(o);
-            free(e);
-            return -errno;
-        }
-    if (ret_out)
-        *ret_out = o ? o : strdup("");
-    else
-        free(o);
-    if (ret_errtext)
-        *ret_errtext = e ? e : strdup("");
-    else
-        free(e);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
 /* Run a vzctl command line built by vzparse.c; an error names the command
  * and carries vzctl's last words. */
 static int run_checked(const struct engine_ctr *ctr, char **argv, const char *what,
@@ -220,7 +107,7 @@ static int run_checked(const struct engine_ctr *ctr, char **argv, const char *wh
 
     if (!argv)
         return engine_error_errno(err, ENOMEM, "openvz driver");
-    st = run(argv, NULL, &errtext);
+    st = drv_run(argv, NULL, &errtext);
     vz_argv_free(argv);
     if (st != 0) {
         size_t n = errtext ? strlen(errtext) : 0;
@@ -240,26 +127,20 @@ static int run_checked(const struct engine_ctr *ctr, char **argv, const char *wh
 
 static const char *const openvz_options[] = {"vzctl", "confdir", NULL};
 
-static const char *opt_lookup(const struct engine_opts *opts, const char *key, const char *fb)
-{
-    for (size_t i = 0; opts && i < opts->n; i++)
-        if (!strcmp(opts->v[i].key, key))
-            fb = opts->v[i].value;
-    return fb;
-}
-
 static int openvz_init(const struct engine_host *host, const struct engine_opts *opts,
                        struct engine_drv **ret_drv, struct engine_error *err)
 {
     struct engine_drv *drv = calloc(1, sizeof(*drv));
-    const char *vzctl = opt_lookup(opts, "vzctl", "vzctl");
+    const struct engine_opt *ov = opts ? opts->v : NULL;
+    size_t on = opts ? opts->n : 0;
+    const char *vzctl = drv_opt_get(ov, on, NULL, "vzctl", "vzctl");
 
     if (!drv)
         return engine_error_errno(err, ENOMEM, "openvz driver");
     drv->host = host;
-    drv->vzctl = resolve_binary(vzctl);
-    drv->vzlist = resolve_binary("vzlist");
-    drv->confdir = strdup(opt_lookup(opts, "confdir", DEFAULT_CONFDIR));
+    drv->vzctl = drv_find_in_path(vzctl);
+    drv->vzlist = drv_find_in_path("vzlist");
+    drv->confdir = strdup(drv_opt_get(ov, on, NULL, "confdir", DEFAULT_CONFDIR));
     if (!drv->confdir) {
         free(drv->vzctl);
         free(drv->vzlist);
@@ -290,7 +171,7 @@ static int openvz_probe(struct engine_drv *drv, struct engine_error *err)
         return ENGINE_DECLINED;
     }
     if (!drv->vzctl) {
-        prl = resolve_binary("prlctl");
+        prl = drv_find_in_path("prlctl");
         if (prl)
             engine_error_set(err, ENOTSUP,
                              "Only prlctl found (%s); this driver drives vzctl, install it", prl);
@@ -366,7 +247,7 @@ static int check_spec(const struct engine_spec *spec, struct engine_error *err)
 static int claim_ctid(struct engine_ctr *ctr, const struct engine_spec *spec,
                       struct engine_error *err)
 {
-    char *ve_root = path_join(spec->state_dir, "vzroot"), *conf, *path;
+    char *ve_root = drv_path_join(spec->state_dir, "vzroot"), *conf, *path;
     int r = -EEXIST;
 
     if (!ve_root)
@@ -410,13 +291,13 @@ static int openvz_create(struct engine_drv *drv, const struct engine_spec *spec,
         if (r < 0)
             goto fail;
     }
-    p = path_join(spec->state_dir, CTID_FILE);
+    p = drv_path_join(spec->state_dir, CTID_FILE);
     r = p ? write_text(p, ctr->ctid, O_TRUNC) : -ENOMEM;
     free(p);
     if (r == 0) {
         char **exec_argv = vz_argv_exec(drv->vzctl, ctr->ctid, spec);
 
-        p = path_join(spec->state_dir, "openvz.cmd");
+        p = drv_path_join(spec->state_dir, "openvz.cmd");
         r = p && exec_argv ? write_text(p, exec_argv[3], O_TRUNC) : -ENOMEM;
         vz_argv_free(exec_argv);
         free(p);
@@ -445,7 +326,7 @@ static int openvz_restore(struct engine_drv *drv, const struct engine_spec *spec
 
     if (!ctr)
         return engine_error_errno(err, ENOMEM, "openvz driver");
-    p = path_join(spec->state_dir, CTID_FILE);
+    p = drv_path_join(spec->state_dir, CTID_FILE);
     r = p ? read_text(p, &text) : -ENOMEM;
     free(p);
     if (r < 0) {
@@ -487,7 +368,7 @@ static void supervise(struct engine_ctr *ctr, char **exec_argv, const struct eng
         ;
     stop = vz_argv_stop(ctr->drv->vzctl, ctr->ctid, true);
     if (stop) {
-        (void)run(stop, NULL, NULL);
+        (void)drv_run(stop, NULL, NULL);
         vz_argv_free(stop);
     }
     _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
@@ -503,7 +384,7 @@ static int openvz_start(struct engine_ctr *ctr, const struct engine_stdio *io, p
 
     /* start() may run in another process than create(): the command string
      * for exec2 was saved then. */
-    p = path_join(ctr->state_dir, "openvz.cmd");
+    p = drv_path_join(ctr->state_dir, "openvz.cmd");
     r = p ? read_text(p, &args) : -ENOMEM;
     free(p);
     if (r < 0)
@@ -574,7 +455,7 @@ static int openvz_state(struct engine_ctr *ctr, struct engine_state *st, struct 
 
     if (!argv)
         return engine_error_errno(err, ENOMEM, "openvz driver");
-    r = run(argv, &out, NULL);
+    r = drv_run(argv, &out, NULL);
     vz_argv_free(argv);
     if (r != 0) {
         free(out);
@@ -620,15 +501,15 @@ static int openvz_destroy(struct engine_ctr *ctr, struct engine_error *err)
             r = engine_error_errno(err, errno, "Cannot remove %s", conf);
         free(conf);
     }
-    if ((p = path_join(ctr->state_dir, CTID_FILE))) {
+    if ((p = drv_path_join(ctr->state_dir, CTID_FILE))) {
         (void)unlink(p);
         free(p);
     }
-    if ((p = path_join(ctr->state_dir, "openvz.cmd"))) {
+    if ((p = drv_path_join(ctr->state_dir, "openvz.cmd"))) {
         (void)unlink(p);
         free(p);
     }
-    if ((p = path_join(ctr->state_dir, "vzroot"))) {
+    if ((p = drv_path_join(ctr->state_dir, "vzroot"))) {
         (void)rmdir(p);
         free(p);
     }

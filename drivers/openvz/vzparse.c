@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../common/driver-util.h"
 #include "vzparse.h"
 
 #define MAX_TOKENS 16
@@ -245,56 +246,9 @@ void vz_stats_fill(const struct vz_bcs *bcs, const struct vz_vestat *vestat, lon
 
 /* --- command lines ---------------------------------------------------------- */
 
-struct argv_buf {
-    char **v;
-    size_t n, cap;
-    bool oom;
-};
-
-static void add(struct argv_buf *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void add(struct argv_buf *a, const char *fmt, ...)
-{
-    va_list ap;
-    char *s;
-
-    if (a->oom)
-        return;
-    if (a->n + 2 > a->cap) {
-        size_t cap = a->cap ? a->cap * 2 : 16;
-        char **nv = realloc(a->v, cap * sizeof(char *));
-
-        if (!nv) {
-            a->oom = true;
-            return;
-        }
-        a->v = nv;
-        a->cap = cap;
-    }
-    va_start(ap, fmt);
-    if (vasprintf(&s, fmt, ap) < 0) {
-        va_end(ap);
-        a->oom = true;
-        return;
-    }
-    va_end(ap);
-    a->v[a->n++] = s;
-    a->v[a->n] = NULL;
-}
-
-static char **finish(struct argv_buf *a)
-{
-    if (a->oom) {
-        vz_argv_free(a->v);
-        return NULL;
-    }
-    return a->v;
-}
-
 void vz_argv_free(char **v)
 {
-    for (size_t i = 0; v && v[i]; i++)
-        free(v[i]);
-    free(v);
+    drv_strv_free(v);
 }
 
 bool vz_limits_any(const struct engine_limits *l)
@@ -308,120 +262,120 @@ bool vz_limits_any(const struct engine_limits *l)
  * as 1024 is for cgroup shares), --numproc barrier:limit, --cpumask a list. */
 char **vz_argv_set_limits(const char *vzctl, const char *ctid, const struct engine_limits *l)
 {
-    struct argv_buf a = {0};
+    struct drv_argv a = {0};
 
-    add(&a, "%s", vzctl);
-    add(&a, "--quiet");
-    add(&a, "set");
-    add(&a, "%s", ctid);
+    drv_argv_add(&a, "%s", vzctl);
+    drv_argv_add(&a, "--quiet");
+    drv_argv_add(&a, "set");
+    drv_argv_add(&a, "%s", ctid);
     if (l->memory_bytes > 0) {
         int64_t swap = l->memory_swap_bytes > l->memory_bytes
                            ? l->memory_swap_bytes - l->memory_bytes
                            : 0;
 
-        add(&a, "--ram");
-        add(&a, "%" PRId64 "K", (l->memory_bytes + 1023) / 1024);
-        add(&a, "--swap");
-        add(&a, "%" PRId64 "K", (swap + 1023) / 1024);
+        drv_argv_add(&a, "--ram");
+        drv_argv_add(&a, "%" PRId64 "K", (l->memory_bytes + 1023) / 1024);
+        drv_argv_add(&a, "--swap");
+        drv_argv_add(&a, "%" PRId64 "K", (swap + 1023) / 1024);
     }
     if (l->cpu_quota_us > 0) {
         uint64_t period = l->cpu_period_us ? l->cpu_period_us : 100000;
         uint64_t pct = (l->cpu_quota_us * 100 + period - 1) / period;
 
-        add(&a, "--cpulimit");
-        add(&a, "%" PRIu64, pct ? pct : 1);
+        drv_argv_add(&a, "--cpulimit");
+        drv_argv_add(&a, "%" PRIu64, pct ? pct : 1);
     }
     if (l->cpu_shares > 0) {
         uint64_t units = l->cpu_shares * 1000 / 1024;
 
         units = units < 8 ? 8 : units > 500000 ? 500000 : units;
-        add(&a, "--cpuunits");
-        add(&a, "%" PRIu64, units);
+        drv_argv_add(&a, "--cpuunits");
+        drv_argv_add(&a, "%" PRIu64, units);
     }
     if (l->cpuset_cpus && *l->cpuset_cpus) {
-        add(&a, "--cpumask");
-        add(&a, "%s", l->cpuset_cpus);
+        drv_argv_add(&a, "--cpumask");
+        drv_argv_add(&a, "%s", l->cpuset_cpus);
     }
     if (l->pids_max > 0) {
-        add(&a, "--numproc");
-        add(&a, "%" PRId64 ":%" PRId64, l->pids_max, l->pids_max);
+        drv_argv_add(&a, "--numproc");
+        drv_argv_add(&a, "%" PRId64 ":%" PRId64, l->pids_max, l->pids_max);
     }
-    add(&a, "--save");
-    return finish(&a);
+    drv_argv_add(&a, "--save");
+    return drv_argv_finish(&a);
 }
 
 char **vz_argv_start(const char *vzctl, const char *ctid)
 {
-    struct argv_buf a = {0};
+    struct drv_argv a = {0};
 
-    add(&a, "%s", vzctl);
-    add(&a, "--quiet");
-    add(&a, "start");
-    add(&a, "%s", ctid);
-    return finish(&a);
+    drv_argv_add(&a, "%s", vzctl);
+    drv_argv_add(&a, "--quiet");
+    drv_argv_add(&a, "start");
+    drv_argv_add(&a, "%s", ctid);
+    return drv_argv_finish(&a);
 }
 
 char **vz_argv_stop(const char *vzctl, const char *ctid, bool fast)
 {
-    struct argv_buf a = {0};
+    struct drv_argv a = {0};
 
-    add(&a, "%s", vzctl);
-    add(&a, "--quiet");
-    add(&a, "stop");
-    add(&a, "%s", ctid);
+    drv_argv_add(&a, "%s", vzctl);
+    drv_argv_add(&a, "--quiet");
+    drv_argv_add(&a, "stop");
+    drv_argv_add(&a, "%s", ctid);
     if (fast)
-        add(&a, "--fast");
-    return finish(&a);
+        drv_argv_add(&a, "--fast");
+    return drv_argv_finish(&a);
 }
 
 char **vz_argv_umount(const char *vzctl, const char *ctid)
 {
-    struct argv_buf a = {0};
+    struct drv_argv a = {0};
 
-    add(&a, "%s", vzctl);
-    add(&a, "--quiet");
-    add(&a, "umount");
-    add(&a, "%s", ctid);
-    return finish(&a);
+    drv_argv_add(&a, "%s", vzctl);
+    drv_argv_add(&a, "--quiet");
+    drv_argv_add(&a, "umount");
+    drv_argv_add(&a, "%s", ctid);
+    return drv_argv_finish(&a);
 }
 
 char **vz_argv_status(const char *vzctl, const char *ctid)
 {
-    struct argv_buf a = {0};
+    struct drv_argv a = {0};
 
-    add(&a, "%s", vzctl);
-    add(&a, "status");
-    add(&a, "%s", ctid);
-    return finish(&a);
+    drv_argv_add(&a, "%s", vzctl);
+    drv_argv_add(&a, "status");
+    drv_argv_add(&a, "%s", ctid);
+    return drv_argv_finish(&a);
 }
 
 char **vz_argv_vzlist(const char *vzlist, const char *ctid)
 {
-    struct argv_buf a = {0};
+    struct drv_argv a = {0};
 
-    add(&a, "%s", vzlist);
-    add(&a, "-H");
-    add(&a, "-o");
-    add(&a, "ctid,status,numproc,physpages,physpages.l");
-    add(&a, "%s", ctid);
-    return finish(&a);
+    drv_argv_add(&a, "%s", vzlist);
+    drv_argv_add(&a, "-H");
+    drv_argv_add(&a, "-o");
+    drv_argv_add(&a, "ctid,status,numproc,physpages,physpages.l");
+    drv_argv_add(&a, "%s", ctid);
+    return drv_argv_finish(&a);
 }
 
 /* vzctl exec2 joins its arguments into one command line for the container's
  * shell and returns that command's exit code; give it one pre-quoted string. */
 char **vz_argv_exec(const char *vzctl, const char *ctid, const struct engine_spec *spec)
 {
-    struct argv_buf a = {0};
+    struct drv_argv a = {0};
     char *cmd = vz_exec_command(spec);
 
     if (!cmd)
         return NULL;
-    add(&a, "%s", vzctl);
-    add(&a, "exec2");
-    add(&a, "%s", ctid);
-    add(&a, "%s", cmd);
+    drv_argv_add(&a, "%s", vzctl);
+    drv_argv_add(&a, "exec2");
+    drv_argv_add(&a, "%s", ctid);
+    drv_argv_add(&a, "%s", cmd);
     free(cmd);
-    return finish(&a);
+    return drv_argv_finish(&a);
 }
 
 char *vz_shell_quote(const char *s)
