@@ -42,6 +42,26 @@ void drv_strv_free(char **v)
     free(v);
 }
 
+char **drv_strv_dup(char *const *v)
+{
+    size_t n = 0;
+    char **r;
+
+    while (v && v[n])
+        n++;
+    r = calloc(n + 1, sizeof(*r));
+    if (!r)
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        r[i] = strdup(v[i]);
+        if (!r[i]) {
+            drv_strv_free(r);
+            return NULL;
+        }
+    }
+    return r;
+}
+
 void drv_argv_add(struct drv_argv *a, const char *fmt, ...)
 {
     va_list ap;

@@ -23,6 +23,10 @@ char *drv_path_join(const char *a, const char *b);
 /* Free a NULL-terminated vector of malloc'd strings (NULL is fine). */
 void drv_strv_free(char **v);
 
+/* A deep copy of a NULL-terminated vector (NULL gives an empty one); NULL
+ * when out of memory. */
+char **drv_strv_dup(char *const *v);
+
 /* A growable NULL-terminated argv: zero-initialise, drv_argv_add(), then
  * drv_argv_finish() hands out the vector (NULL if any add ran out of memory). */
 struct drv_argv {

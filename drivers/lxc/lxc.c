@@ -16,7 +16,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <signal.h>
@@ -41,9 +40,7 @@
 
 #include <engine/driver.h>
 
-#ifndef CGROUP2_SUPER_MAGIC
-#define CGROUP2_SUPER_MAGIC 0x63677270
-#endif
+#include "../common/driver-util.h"
 
 /* Exit code of the start child when liblxc could not start the container at
  * all (like docker's 125: the engine, not the command, failed). */
@@ -86,125 +83,10 @@ static const char *const lxc_init_paths[] = {
     NULL,
 };
 
-static void strv_free(char **v)
-{
-    if (!v)
-        return;
-    for (char **p = v; *p; p++)
-        free(*p);
-    free(v);
-}
-
-static char **strv_copy(char *const *v)
-{
-    size_t n = 0;
-    char **r;
-
-    while (v && v[n])
-        n++;
-    r = calloc(n + 1, sizeof(*r));
-    if (!r)
-        return NULL;
-    for (size_t i = 0; i < n; i++) {
-        r[i] = strdup(v[i]);
-        if (!r[i]) {
-            strv_free(r);
-            return NULL;
-        }
-    }
-    return r;
-}
-
-static int mkdir_p(const char *path, mode_t mode)
-{
-    char buf[PATH_MAX];
-    size_t n = strlen(path);
-
-    if (n == 0 || n >= sizeof(buf))
-        return -ENAMETOOLONG;
-    memcpy(buf, path, n + 1);
-    for (char *p = buf + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(buf, mode) < 0 && errno != EEXIST)
-            return -errno;
-        *p = '/';
-    }
-    if (mkdir(buf, mode) < 0 && errno != EEXIST)
-        return -errno;
-    return 0;
-}
-
-/* mkdir -p of path inside root without following a symlink out of it: the
- * working directory is created like docker does, in the container's layer. */
-static int mkdir_beneath(const char *root, const char *path)
-{
-    char buf[PATH_MAX];
-    int fd, r = 0;
-
-    if (strlen(path) >= sizeof(buf))
-        return -ENAMETOOLONG;
-    strcpy(buf, path);
-    fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return -errno;
-    for (char *save = NULL, *c = strtok_r(buf, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
-        int next;
-
-        if (strcmp(c, ".") == 0)
-            continue;
-        if (strcmp(c, "..") == 0) {
-            r = -EINVAL;
-            break;
-        }
-        if (mkdirat(fd, c, 0755) < 0 && errno != EEXIST) {
-            r = -errno;
-            break;
-        }
-        next = openat(fd, c, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (next < 0) {
-            r = -errno;
-            break;
-        }
-        close(fd);
-        fd = next;
-    }
-    close(fd);
-    return r;
-}
-
-static int rm_rf_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
-{
-    (void)st;
-    (void)ftw;
-    if (type == FTW_DP)
-        return rmdir(path) < 0 && errno != ENOENT ? -1 : 0;
-    return unlink(path) < 0 && errno != ENOENT ? -1 : 0;
-}
-
-/* Remove a directory tree without crossing into another filesystem. */
-static int rm_rf(const char *path)
-{
-    if (nftw(path, rm_rf_one, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) < 0)
-        return errno == ENOENT ? 0 : -errno;
-    return 0;
-}
-
-static const char *opt_find(const struct engine_opt *v, size_t n, const char *key)
-{
-    const char *found = NULL;
-
-    for (size_t i = 0; i < n; i++)
-        if (v[i].key && strcmp(v[i].key, key) == 0)
-            found = v[i].value; /* the last one wins, like the command line */
-    return found;
-}
-
 /* lxcpath for one container: per-container option > driver option > default. */
 static char *lxcpath_for(struct engine_drv *drv, const struct engine_spec *spec)
 {
-    const char *p = spec ? opt_find(spec->opts, spec->n_opts, "lxcpath") : NULL;
+    const char *p = spec ? drv_opt_get(spec->opts, spec->n_opts, NULL, "lxcpath", NULL) : NULL;
     char *r;
 
     if (!p)
@@ -214,14 +96,6 @@ static char *lxcpath_for(struct engine_drv *drv, const struct engine_spec *spec)
     if (asprintf(&r, "%s/lxc", drv->host->root_dir ? drv->host->root_dir : "/var/lib/engine") < 0)
         return NULL;
     return r;
-}
-
-static bool host_is_cgroup2(void)
-{
-    struct statfs sfs;
-
-    return statfs("/sys/fs/cgroup", &sfs) == 0 &&
-           sfs.f_type == (typeof(sfs.f_type))CGROUP2_SUPER_MAGIC;
 }
 
 static bool apparmor_enabled(void)
@@ -265,8 +139,8 @@ static int lxc_init(const struct engine_host *host, const struct engine_opts *op
     if (!drv)
         return engine_error_errno(err, ENOMEM, "Initialise the lxc driver");
     drv->host = host;
-    drv->cgroup2 = host_is_cgroup2();
-    p = opts ? opt_find(opts->v, opts->n, "lxcpath") : NULL;
+    drv->cgroup2 = drv_host_is_cgroup2();
+    p = opts ? drv_opt_get(opts->v, opts->n, NULL, "lxcpath", NULL) : NULL;
     if (p) {
         if (p[0] != '/') {
             free(drv);
@@ -307,7 +181,7 @@ static int lxc_probe(struct engine_drv *drv, struct engine_error *err)
     }
     if (!path)
         return engine_error_errno(err, ENOMEM, "Probe the lxc driver");
-    r = mkdir_p(path, 0700);
+    r = drv_mkdir_p(path, 0700);
     if (r == 0 && access(path, W_OK) < 0)
         r = -errno;
     if (r < 0) {
@@ -335,8 +209,8 @@ static void ctr_free(struct engine_ctr *ctr)
     free(ctr->rootfs);
     free(ctr->cwd);
     free(ctr->path_env);
-    strv_free(ctr->argv);
-    strv_free(ctr->mount_targets);
+    drv_strv_free(ctr->argv);
+    drv_strv_free(ctr->mount_targets);
     free(ctr);
 }
 
@@ -354,7 +228,7 @@ static int ctr_new(struct engine_drv *drv, const struct engine_spec *spec, struc
     ctr->drv = drv;
     ctr->name = strdup(spec->id);
     ctr->lxcpath = lxcpath_for(drv, spec);
-    ctr->argv = strv_copy(spec->argv);
+    ctr->argv = drv_strv_dup(spec->argv);
     if (spec->state_dir && asprintf(&ctr->log, "%s/lxc.log", spec->state_dir) < 0)
         ctr->log = NULL;
     if (spec->state_dir && asprintf(&ctr->oom_file, "%s/lxc-oom-kills", spec->state_dir) < 0)
@@ -577,7 +451,7 @@ static int lxc_create(struct engine_drv *drv, const struct engine_spec *spec,
     r = ctr_new(drv, spec, &ctr, err);
     if (r < 0)
         return r;
-    r = mkdir_p(ctr->lxcpath, 0700);
+    r = drv_mkdir_p(ctr->lxcpath, 0700);
     if (r < 0) {
         engine_error_errno(err, r, "Create lxcpath %s", ctr->lxcpath);
         ctr_free(ctr);
@@ -597,14 +471,14 @@ static int lxc_create(struct engine_drv *drv, const struct engine_spec *spec,
         return r;
     }
     r = lxc_configure(ctr, spec, err);
-    if (r == 0 && spec->cwd && spec->rootfs && (r = mkdir_beneath(spec->rootfs, spec->cwd)) < 0)
+    if (r == 0 && spec->cwd && spec->rootfs && (r = drv_mkdir_beneath(spec->rootfs, spec->cwd)) < 0)
         engine_error_errno(err, r, "Create working directory %s in container '%s'", spec->cwd,
                            spec->name);
     if (r == 0 && !ctr->c->save_config(ctr->c, NULL))
         r = lxc_fail(ctr, err, EIO, "Save config of");
     if (r < 0) {
         snprintf(dir, sizeof(dir), "%s/%s", ctr->lxcpath, ctr->name);
-        (void)rm_rf(dir);
+        (void)drv_rm_rf(dir);
         ctr_free(ctr);
         return r;
     }
@@ -711,85 +585,6 @@ static int preflight_command(const struct engine_ctr *ctr, const char *cmd)
     return r;
 }
 
-static void write_oom_file(const char *file, uint64_t kills)
-{
-    char tmp[PATH_MAX], buf[32];
-    int fd, n;
-
-    snprintf(tmp, sizeof(tmp), "%s.tmp", file);
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0)
-        return;
-    n = snprintf(buf, sizeof(buf), "%" PRIu64 "\n", kills);
-    if (write(fd, buf, (size_t)n) == n && close(fd) == 0)
-        (void)rename(tmp, file);
-    else
-        (void)unlink(tmp);
-}
-
-static bool read_keyed_fd(int fd, const char *key, uint64_t *ret)
-{
-    char buf[4096];
-    ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
-    size_t klen = strlen(key);
-
-    if (n <= 0)
-        return false;
-    buf[n] = '\0';
-    for (char *line = buf; line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL)
-        if (strncmp(line, key, klen) == 0 && line[klen] == ' ') {
-            *ret = strtoull(line + klen + 1, NULL, 10);
-            return true;
-        }
-    return false;
-}
-
-/* The container's memory cgroup dir, from its init's /proc/PID/cgroup. */
-static bool memory_cgroup_dir(pid_t pid, bool v2, char *out, size_t len)
-{
-    char path[64], line[PATH_MAX];
-    bool found = false;
-    FILE *f;
-
-    snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
-    f = fopen(path, "re");
-    if (!f)
-        return false;
-    while (!found && fgets(line, sizeof(line), f)) {
-        char *ctrl = strchr(line, ':'), *rel = ctrl ? strchr(ctrl + 1, ':') : NULL;
-        if (!rel)
-            continue;
-        *rel++ = '\0';
-        rel[strcspn(rel, "\n")] = '\0';
-        if (v2 ? strcmp(ctrl + 1, "") == 0 : strcmp(ctrl + 1, "memory") == 0) {
-            snprintf(out, len, v2 ? "/sys/fs/cgroup%s" : "/sys/fs/cgroup/memory%s", rel);
-            found = true;
-        }
-    }
-    fclose(f);
-    return found;
-}
-
-/* Alive and not a zombie waiting for its parent. */
-static bool process_alive(pid_t pid)
-{
-    char path[64], buf[256], *p;
-    ssize_t n;
-    int fd;
-
-    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-    fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return false;
-    n = read(fd, buf, sizeof(buf) - 1);
-    close(fd);
-    if (n <= 0)
-        return false;
-    buf[n] = '\0';
-    p = strrchr(buf, ')');
-    return p && p[1] == ' ' && p[2] != 'Z' && p[2] != 'X';
-}
-
 /* Collect the watcher: give it a moment to write the last count, then end it. */
 static void reap_watcher(struct engine_ctr *ctr)
 {
@@ -826,7 +621,7 @@ static __attribute__((noreturn)) void oom_watcher(struct engine_ctr *ctr, pid_t 
     for (int i = 3; i < 1024; i++)
         (void)close(i);
     /* The container starts within the start child's lifetime, or never. */
-    for (int i = 0; i < 6000 && init <= 0 && process_alive(start_pid); i++) {
+    for (int i = 0; i < 6000 && init <= 0 && drv_pid_alive(start_pid); i++) {
         struct lxc_container *c = lxc_container_new(ctr->name, ctr->lxcpath);
         if (c && c->is_running(c))
             init = c->init_pid(c);
@@ -835,20 +630,20 @@ static __attribute__((noreturn)) void oom_watcher(struct engine_ctr *ctr, pid_t 
         if (init <= 0)
             nanosleep(&ts, NULL);
     }
-    if (init <= 0 || !memory_cgroup_dir(init, ctr->drv->cgroup2, dir, sizeof(dir)))
+    if (init <= 0 || !drv_memory_cgroup_dir(init, ctr->drv->cgroup2, dir, sizeof(dir)))
         _exit(0);
     snprintf(file, sizeof(file), "%s/%s", dir,
              ctr->drv->cgroup2 ? "memory.events" : "memory.oom_control");
     fd = open(file, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         _exit(0);
-    (void)read_keyed_fd(fd, "oom_kill", &kills);
-    write_oom_file(ctr->oom_file, kills);
+    (void)drv_read_keyed_fd(fd, "oom_kill", &kills);
+    drv_write_counter_file(ctr->oom_file, kills);
     if (ctr->drv->cgroup2) {
         struct pollfd p = {.fd = fd, .events = POLLPRI};
         while (poll(&p, 1, -1) >= 0 && !(p.revents & (POLLERR | POLLNVAL)) &&
-               read_keyed_fd(fd, "oom_kill", &kills))
-            write_oom_file(ctr->oom_file, kills);
+               drv_read_keyed_fd(fd, "oom_kill", &kills))
+            drv_write_counter_file(ctr->oom_file, kills);
         _exit(0);
     }
     snprintf(file, sizeof(file), "%s/cgroup.event_control", dir);
@@ -864,11 +659,11 @@ static __attribute__((noreturn)) void oom_watcher(struct engine_ctr *ctr, pid_t 
         if (access(dir, F_OK) < 0)
             break;
         nanosleep(&ts, NULL); /* the kill is counted just after the event */
-        if (!read_keyed_fd(fd, "oom_kill", &now))
+        if (!drv_read_keyed_fd(fd, "oom_kill", &now))
             now = kills + 1; /* the cgroup went meanwhile: count this event */
         if (now > kills) {
             kills = now;
-            write_oom_file(ctr->oom_file, kills);
+            drv_write_counter_file(ctr->oom_file, kills);
         }
     }
     _exit(0);
@@ -1151,7 +946,7 @@ static int lxc_destroy(struct engine_ctr *ctr, struct engine_error *err)
      * belong to the core. The container is its config dir, nothing more. */
     if (r == 0) {
         snprintf(dir, sizeof(dir), "%s/%s", ctr->lxcpath, ctr->name);
-        r = rm_rf(dir);
+        r = drv_rm_rf(dir);
         if (r < 0)
             engine_error_errno(err, r, "Remove LXC container dir %s", dir);
     }
