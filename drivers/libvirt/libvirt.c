@@ -20,7 +20,6 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -44,6 +43,7 @@
 
 #include <engine/driver.h>
 
+#include "../common/driver-util.h"
 #include "domain-xml.h"
 
 #define DEFAULT_URI "lxc:///system"
@@ -89,92 +89,6 @@ static const char *last_error(void)
     const char *m = virGetLastErrorMessage();
 
     return m ? m : "unknown libvirt error";
-}
-
-static const char *opt_find(const struct engine_opt *v, size_t n, const char *key)
-{
-    const char *found = NULL;
-
-    for (size_t i = 0; i < n; i++)
-        if (v[i].key && strcmp(v[i].key, key) == 0)
-            found = v[i].value;
-    return found;
-}
-
-static int mkdir_p(const char *path, mode_t mode)
-{
-    char buf[PATH_MAX];
-    size_t n = strlen(path);
-
-    if (n == 0 || n >= sizeof(buf))
-        return -ENAMETOOLONG;
-    memcpy(buf, path, n + 1);
-    for (char *p = buf + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-            return -errno;
-        *p = '/';
-    }
-    if (mkdir(buf, mode) < 0 && errno != EEXIST)
-        return -errno;
-    return 0;
-}
-
-/* mkdir -p of path inside root without following a symlink out of it: the
- * working directory is created like docker does, in the container's layer. */
-static int mkdir_beneath(const char *root, const char *path)
-{
-    char buf[PATH_MAX];
-    int fd, r = 0;
-
-    if (strlen(path) >= sizeof(buf))
-        return -ENAMETOOLONG;
-    strcpy(buf, path);
-    fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return -errno;
-    for (char *save = NULL, *c = strtok_r(buf, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
-        int next;
-
-        if (strcmp(c, ".") == 0)
-            continue;
-        if (strcmp(c, "..") == 0) {
-            r = -EINVAL;
-            break;
-        }
-        if (mkdirat(fd, c, 0755) < 0 && errno != EEXIST) {
-            r = -errno;
-            break;
-        }
-        next = openat(fd, c, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (next < 0) {
-            r = -errno;
-            break;
-        }
-        close(fd);
-        fd = next;
-    }
-    close(fd);
-    return r;
-}
-
-static int rm_rf_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
-{
-    (void)st;
-    (void)ftw;
-    if (type == FTW_DP)
-        return rmdir(path) < 0 && errno != ENOENT ? -1 : 0;
-    return unlink(path) < 0 && errno != ENOENT ? -1 : 0;
-}
-
-/* FTW_MOUNT: never descend into a rootfs still mounted below. */
-static int rm_rf(const char *path)
-{
-    if (nftw(path, rm_rf_one, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) < 0)
-        return errno == ENOENT ? 0 : -errno;
-    return 0;
 }
 
 static bool is_mountpoint(const char *path)
@@ -223,8 +137,8 @@ static int libvirt_init(const struct engine_host *host, const struct engine_opts
                         struct engine_drv **ret_drv, struct engine_error *err)
 {
     struct engine_drv *drv = calloc(1, sizeof(*drv));
-    const char *uri = opts ? opt_find(opts->v, opts->n, "uri") : NULL;
-    const char *share = opts ? opt_find(opts->v, opts->n, "share_dir") : NULL;
+    const char *uri = opts ? drv_opt_get(opts->v, opts->n, NULL, "uri", NULL) : NULL;
+    const char *share = opts ? drv_opt_get(opts->v, opts->n, NULL, "share_dir", NULL) : NULL;
 
     if (!drv)
         return engine_error_errno(err, ENOMEM, "Initialise the libvirt driver");
@@ -274,7 +188,7 @@ static int libvirt_probe(struct engine_drv *drv, struct engine_error *err)
         return ENGINE_DECLINED;
     }
     virConnectClose(c);
-    r = mkdir_p(drv->share_dir, 0755);
+    r = drv_mkdir_p(drv->share_dir, 0755);
     if (r < 0) {
         engine_error_errno(err, r, "Cannot create the libvirt share dir %s", drv->share_dir);
         return ENGINE_DECLINED;
@@ -305,7 +219,7 @@ static void ctr_free(struct engine_ctr *ctr)
 static int ctr_new(struct engine_drv *drv, const struct engine_spec *spec, struct engine_ctr **ret,
                    struct engine_error *err)
 {
-    const char *uri = opt_find(spec->opts, spec->n_opts, "uri");
+    const char *uri = drv_opt_get(spec->opts, spec->n_opts, NULL, "uri", NULL);
     struct engine_ctr *ctr;
 
     if (!spec->id || strlen(spec->id) < 12 || strchr(spec->id, '/'))
@@ -401,16 +315,16 @@ static int libvirt_create(struct engine_drv *drv, const struct engine_spec *spec
         r = engine_error_set(err, EEXIST, "libvirt domain '%s' already exists", ctr->name);
         goto fail;
     }
-    if ((r = mkdir_p(ctr->root, 0755)) < 0 || (r = mkdir_p(ctr->ctl, 0755)) < 0) {
+    if ((r = drv_mkdir_p(ctr->root, 0755)) < 0 || (r = drv_mkdir_p(ctr->ctl, 0755)) < 0) {
         engine_error_errno(err, r, "Create %s for container '%s'", ctr->dir, spec->name);
         goto fail;
     }
     /* libvirt creates mount targets itself, which fails on a read-only root. */
-    if ((r = mkdir_beneath(spec->rootfs, LIBVIRT_CTR_DIR)) < 0) {
+    if ((r = drv_mkdir_beneath(spec->rootfs, LIBVIRT_CTR_DIR)) < 0) {
         engine_error_errno(err, r, "Create %s in container '%s'", LIBVIRT_CTR_DIR, spec->name);
         goto fail;
     }
-    if (spec->cwd && (r = mkdir_beneath(spec->rootfs, spec->cwd)) < 0) {
+    if (spec->cwd && (r = drv_mkdir_beneath(spec->rootfs, spec->cwd)) < 0) {
         engine_error_errno(err, r, "Create working directory %s in container '%s'", spec->cwd,
                            spec->name);
         goto fail;
@@ -438,7 +352,7 @@ static int libvirt_create(struct engine_drv *drv, const struct engine_spec *spec
     *ret_ctr = ctr;
     return 0;
 fail:
-    (void)rm_rf(ctr->dir);
+    (void)drv_rm_rf(ctr->dir);
     ctr_free(ctr);
     return r;
 }
@@ -466,13 +380,6 @@ static int libvirt_restore(struct engine_drv *drv, const struct engine_spec *spe
 static void libvirt_release(struct engine_ctr *ctr)
 {
     ctr_free(ctr);
-}
-
-static void sleep_ms(unsigned ms)
-{
-    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
-
-    nanosleep(&ts, NULL);
 }
 
 static int write_all(int fd, const char *buf, size_t n)
@@ -588,7 +495,7 @@ static void open_gate(virDomainPtr dom, const char *gate)
             return;
         if (virDomainIsActive(dom) != 1)
             return;
-        sleep_ms(1);
+        drv_sleep_ms(1);
     }
 }
 
@@ -636,73 +543,6 @@ static void set_hostname(struct engine_ctr *ctr)
         (void)waitpid(pid, NULL, 0);
 }
 
-static void write_oom_file(const char *file, uint64_t kills)
-{
-    char tmp[PATH_MAX], buf[32];
-    int fd, n;
-
-    snprintf(tmp, sizeof(tmp), "%s.tmp", file);
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0)
-        return;
-    n = snprintf(buf, sizeof(buf), "%" PRIu64 "\n", kills);
-    if (write(fd, buf, (size_t)n) == n && close(fd) == 0)
-        (void)rename(tmp, file);
-    else
-        (void)unlink(tmp);
-}
-
-static bool read_keyed_fd(int fd, const char *key, uint64_t *ret)
-{
-    char buf[4096];
-    ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
-    size_t klen = strlen(key);
-
-    if (n <= 0)
-        return false;
-    buf[n] = '\0';
-    for (char *line = buf; line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL)
-        if (strncmp(line, key, klen) == 0 && line[klen] == ' ') {
-            *ret = strtoull(line + klen + 1, NULL, 10);
-            return true;
-        }
-    return false;
-}
-
-/* The container's memory cgroup dir, from its init's /proc/PID/cgroup. */
-static bool memory_cgroup_dir(pid_t pid, bool v2, char *out, size_t len)
-{
-    char path[64], line[PATH_MAX];
-    bool found = false;
-    FILE *f;
-
-    snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
-    f = fopen(path, "re");
-    if (!f)
-        return false;
-    while (!found && fgets(line, sizeof(line), f)) {
-        char *ctrl = strchr(line, ':'), *rel = ctrl ? strchr(ctrl + 1, ':') : NULL;
-        if (!rel)
-            continue;
-        *rel++ = '\0';
-        rel[strcspn(rel, "\n")] = '\0';
-        if (v2 ? strcmp(ctrl + 1, "") == 0 : strcmp(ctrl + 1, "memory") == 0) {
-            snprintf(out, len, v2 ? "/sys/fs/cgroup%s" : "/sys/fs/cgroup/memory%s", rel);
-            found = true;
-        }
-    }
-    fclose(f);
-    return found;
-}
-
-static bool host_is_cgroup2(void)
-{
-    struct statfs sfs;
-
-    return statfs("/sys/fs/cgroup", &sfs) == 0 &&
-           sfs.f_type == (typeof(sfs.f_type))0x63677270; /* CGROUP2_SUPER_MAGIC */
-}
-
 /* The OOM watcher: libvirt reports no OOM kills and removes the domain's
  * cgroup when it stops, so count them from the memory cgroup while it lives
  * (memory.oom_control + cgroup.event_control on v1, memory.events on v2). */
@@ -718,13 +558,13 @@ static __attribute__((noreturn)) void oom_watcher(const char *dir, bool v2, cons
     fd = open(file, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         _exit(0);
-    (void)read_keyed_fd(fd, "oom_kill", &kills);
-    write_oom_file(out, kills);
+    (void)drv_read_keyed_fd(fd, "oom_kill", &kills);
+    drv_write_counter_file(out, kills);
     if (v2) {
         struct pollfd p = {.fd = fd, .events = POLLPRI};
         while (poll(&p, 1, -1) >= 0 && !(p.revents & (POLLERR | POLLNVAL)) &&
-               read_keyed_fd(fd, "oom_kill", &kills))
-            write_oom_file(out, kills);
+               drv_read_keyed_fd(fd, "oom_kill", &kills))
+            drv_write_counter_file(out, kills);
         _exit(0);
     }
     snprintf(file, sizeof(file), "%s/cgroup.event_control", dir);
@@ -739,11 +579,11 @@ static __attribute__((noreturn)) void oom_watcher(const char *dir, bool v2, cons
         if (access(dir, F_OK) < 0)
             break;
         nanosleep(&ts, NULL); /* the kill is counted just after the event */
-        if (!read_keyed_fd(fd, "oom_kill", &now))
+        if (!drv_read_keyed_fd(fd, "oom_kill", &now))
             now = kills + 1;
         if (now > kills) {
             kills = now;
-            write_oom_file(out, kills);
+            drv_write_counter_file(out, kills);
         }
     }
     _exit(0);
@@ -752,10 +592,10 @@ static __attribute__((noreturn)) void oom_watcher(const char *dir, bool v2, cons
 static pid_t start_oom_watcher(struct engine_ctr *ctr)
 {
     char dir[PATH_MAX];
-    bool v2 = host_is_cgroup2();
+    bool v2 = drv_host_is_cgroup2();
     pid_t init = domain_init_pid(ctr), pid;
 
-    if (!ctr->oom_file || init <= 0 || !memory_cgroup_dir(init, v2, dir, sizeof(dir)))
+    if (!ctr->oom_file || init <= 0 || !drv_memory_cgroup_dir(init, v2, dir, sizeof(dir)))
         return 0;
     pid = fork();
     if (pid == 0)
@@ -770,7 +610,7 @@ static void stop_oom_watcher(pid_t pid)
     for (int i = 0; i < 40; i++) {
         if (waitpid(pid, NULL, WNOHANG) != 0)
             return;
-        sleep_ms(5);
+        drv_sleep_ms(5);
     }
     (void)kill(pid, SIGKILL);
     (void)waitpid(pid, NULL, 0);
@@ -806,7 +646,7 @@ static void stop_stderr_copier(pid_t pid)
     for (int i = 0; i < 50; i++) {
         if (waitpid(pid, NULL, WNOHANG) != 0)
             return;
-        sleep_ms(2);
+        drv_sleep_ms(2);
     }
     (void)kill(pid, SIGKILL);
     (void)waitpid(pid, NULL, 0);
@@ -870,7 +710,7 @@ static __attribute__((noreturn)) void start_helper(struct engine_ctr *ctr,
     }
     virStreamFree(st);
     while (virDomainIsActive(dom) == 1)
-        sleep_ms(10);
+        drv_sleep_ms(10);
     stop_stderr_copier(copier);
     stop_oom_watcher(watcher);
     code = read_exit_file(exitf);
@@ -901,7 +741,7 @@ static int libvirt_start(struct engine_ctr *ctr, const struct engine_stdio *io, 
     (void)unlink(gate);
     if (ctr->oom_file)
         (void)unlink(ctr->oom_file);
-    if ((r = mkdir_p(ctr->root, 0755)) < 0 || (r = mkdir_p(ctr->ctl, 0777)) < 0)
+    if ((r = drv_mkdir_p(ctr->root, 0755)) < 0 || (r = drv_mkdir_p(ctr->ctl, 0777)) < 0)
         return engine_error_errno(err, r, "Create %s for libvirt domain '%s'", ctr->dir, ctr->name);
     snprintf(errf, sizeof(errf), "%s/stderr", ctr->ctl);
     (void)unlink(errf);
@@ -988,7 +828,7 @@ static bool wait_inactive(virDomainPtr dom, unsigned timeout_ms)
     for (unsigned waited = 0; virDomainIsActive(dom) == 1; waited += 10) {
         if (waited >= timeout_ms)
             return false;
-        sleep_ms(10);
+        drv_sleep_ms(10);
     }
     return true;
 }
@@ -1070,7 +910,7 @@ static int libvirt_stats(struct engine_ctr *ctr, struct engine_stats *st, struct
     f = ctr->oom_file ? fopen(ctr->oom_file, "re") : NULL;
     if (f && fscanf(f, "%llu", &kills) == 1)
         engine_stats_set(st, ENGINE_STAT_OOM_KILLS, kills,
-                         host_is_cgroup2() ? ENGINE_SRC_CGROUP_V2 : ENGINE_SRC_CGROUP_V1);
+                         drv_host_is_cgroup2() ? ENGINE_SRC_CGROUP_V2 : ENGINE_SRC_CGROUP_V1);
     if (f)
         fclose(f);
     /* After the exit only the OOM count is left (libvirt removed the cgroup). */
@@ -1128,7 +968,7 @@ static int libvirt_destroy(struct engine_ctr *ctr, struct engine_error *err)
         r = engine_error_set(err, EIO, "Undefine libvirt domain '%s': %s", ctr->name, last_error());
     unmount_root(ctr->root);
     if (r == 0 && !is_mountpoint(ctr->root)) {
-        r = rm_rf(ctr->dir);
+        r = drv_rm_rf(ctr->dir);
         if (r < 0)
             engine_error_errno(err, r, "Remove %s", ctr->dir);
     }
