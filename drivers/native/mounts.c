@@ -22,6 +22,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../common/driver-util.h"
 #include "native.h"
 
 /* Docker's defaults (moby oci/defaults.go). */
@@ -42,25 +43,6 @@ static const struct dev_node dev_nodes[] = {
     {"null", 1, 3}, {"zero", 1, 5},    {"full", 1, 7},
     {"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0},
 };
-
-static int mkdir_all(const char *path, mode_t mode)
-{
-    char buf[PATH_MAX];
-
-    if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
-        return -ENAMETOOLONG;
-    for (char *s = buf + 1; *s; s++) {
-        if (*s != '/')
-            continue;
-        *s = '\0';
-        if (mkdir(buf, mode) < 0 && errno != EEXIST)
-            return -errno;
-        *s = '/';
-    }
-    if (mkdir(buf, mode) < 0 && errno != EEXIST)
-        return -errno;
-    return 0;
-}
 
 static int touch(const char *path)
 {
@@ -126,7 +108,7 @@ static int mount_dev(const struct engine_ctr *c, struct engine_error *err)
     int r;
 
     snprintf(dev, sizeof(dev), "./dev");
-    (void)mkdir_all(dev, 0755);
+    (void)drv_mkdir_p(dev, 0755);
     r = do_mount("tmpfs", dev, "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k", err);
     if (r < 0)
         return r;
@@ -190,7 +172,7 @@ static int mount_sys(const struct engine_ctr *c, struct engine_error *err)
     unsigned long fl = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC;
 
     snprintf(p, sizeof(p), "./sys");
-    (void)mkdir_all(p, 0755);
+    (void)drv_mkdir_p(p, 0755);
     if (mount("sysfs", p, "sysfs", fl, NULL) == 0)
         return 0;
     /* sysfs needs a network namespace of our own (host network, or a user

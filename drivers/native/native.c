@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../common/driver-util.h"
 #include "native.h"
 
 #define STATE_FILE "native.state"
@@ -40,33 +41,14 @@ static char *dup_or_null(const char *s)
     return p;
 }
 
+/* Out of memory while copying a spec is fatal here, as for dup_or_null(). */
 static char **strv_dup(char *const *v)
 {
-    size_t n = 0;
-    char **c;
+    char **c = drv_strv_dup(v);
 
-    while (v && v[n])
-        n++;
-    c = calloc(n + 1, sizeof(char *));
     if (!c)
         abort();
-    for (size_t i = 0; i < n; i++)
-        c[i] = dup_or_null(v[i]);
     return c;
-}
-
-static void strv_free_local(char **v)
-{
-    for (size_t i = 0; v && v[i]; i++)
-        free(v[i]);
-    free(v);
-}
-
-static void sleep_ms(unsigned ms)
-{
-    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
-
-    (void)nanosleep(&ts, NULL);
 }
 
 static void ctr_free(struct engine_ctr *c)
@@ -82,8 +64,8 @@ static void ctr_free(struct engine_ctr *c)
         free((char *)c->mounts[i].options);
     }
     free(c->mounts);
-    strv_free_local(c->argv);
-    strv_free_local(c->env);
+    drv_strv_free(c->argv);
+    drv_strv_free(c->env);
     free(c->cg_name);
     free(c->id);
     free(c->name);
@@ -95,21 +77,6 @@ static void ctr_free(struct engine_ctr *c)
     free(c);
 }
 
-/* 1 true, 0 false, -1 not a boolean. */
-static int parse_bool(const char *v)
-{
-    static const char *const yes[] = {"1", "true", "yes", "on"};
-    static const char *const no[] = {"0", "false", "no", "off"};
-
-    for (size_t i = 0; v && i < 4; i++) {
-        if (strcasecmp(v, yes[i]) == 0)
-            return 1;
-        if (strcasecmp(v, no[i]) == 0)
-            return 0;
-    }
-    return -1;
-}
-
 static int opts_userns(const struct engine_opt *v, size_t n, int *ret, struct engine_error *err)
 {
     for (size_t i = 0; i < n; i++) {
@@ -117,7 +84,7 @@ static int opts_userns(const struct engine_opt *v, size_t n, int *ret, struct en
 
         if (strcmp(v[i].key, "userns") != 0)
             continue;
-        b = parse_bool(v[i].value);
+        b = drv_parse_bool(v[i].value);
         if (b < 0)
             return engine_error_set(err, EINVAL, "native.userns: '%s' is not a boolean",
                                     v[i].value ? v[i].value : "");
@@ -524,11 +491,11 @@ static int native_stop(struct engine_ctr *c, int sig, unsigned timeout_ms,
     if (sig != SIGKILL && pid_in_cgroup(c, c->pid))
         (void)kill(c->pid, sig);
     while (sig != SIGKILL && waited < timeout_ms && c->host->cgroup_kill(c->cg, 0) > 0) {
-        sleep_ms(10);
+        drv_sleep_ms(10);
         waited += 10;
     }
     for (int i = 0; i < 500 && c->host->cgroup_kill(c->cg, SIGKILL) > 0; i++)
-        sleep_ms(10);
+        drv_sleep_ms(10);
     if (c->host->cgroup_kill(c->cg, 0) > 0)
         return engine_error_set(err, EBUSY, "Stop container %s: tasks survive SIGKILL", c->name);
     return 0;
