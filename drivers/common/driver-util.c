@@ -7,6 +7,7 @@
 #include <ftw.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -336,6 +337,16 @@ char *drv_find_in_path(const char *name)
     return found;
 }
 
+int drv_wait_exit(pid_t pid)
+{
+    int status;
+
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR)
+            return -errno;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
 static void close_pair(int p[2])
 {
     close(p[0]);
@@ -384,14 +395,12 @@ int drv_run(char *const argv[], char **ret_out, char **ret_err)
     if (drv_read_fd(errp[0], &e, NULL) < 0)
         e = NULL;
     close(errp[0]);
-    while (waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR) {
-            int r = -errno;
-
-            free(o);
-            free(e);
-            return r;
-        }
+    status = drv_wait_exit(pid);
+    if (status < 0) {
+        free(o);
+        free(e);
+        return status;
+    }
     if (ret_out)
         *ret_out = o ? o : strdup("");
     else
@@ -400,7 +409,70 @@ int drv_run(char *const argv[], char **ret_out, char **ret_err)
         *ret_err = e ? e : strdup("");
     else
         free(e);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return status;
+}
+
+/* What a drv_spawn() child writes to the report pipe when it cannot exec. */
+struct child_report {
+    int code;
+    char msg[256];
+};
+
+void drv_child_fail(int report_fd, int code, const char *what)
+{
+    struct child_report rep = {.code = code};
+
+    snprintf(rep.msg, sizeof(rep.msg), "%s", what);
+    (void)!write(report_fd, &rep, sizeof(rep));
+    _exit(127);
+}
+
+void drv_child_reset_signals(void)
+{
+    sigset_t none;
+
+    sigemptyset(&none);
+    (void)sigprocmask(SIG_SETMASK, &none, NULL);
+    for (int sig = 1; sig < NSIG; sig++)
+        if (sig != SIGKILL && sig != SIGSTOP)
+            (void)signal(sig, SIG_DFL);
+}
+
+int drv_spawn(void (*child)(void *arg, int report_fd), void *arg, pid_t *ret_pid,
+              struct engine_error *err)
+{
+    struct child_report rep;
+    ssize_t got;
+    int p[2];
+    pid_t pid;
+
+    if (pipe2(p, O_CLOEXEC) < 0)
+        return engine_error_errno(err, errno, "Pipe");
+    pid = fork();
+    if (pid < 0) {
+        int r = -errno;
+
+        close_pair(p);
+        return engine_error_errno(err, r, "Fork");
+    }
+    if (pid == 0) {
+        close(p[0]);
+        child(arg, p[1]);
+        drv_child_fail(p[1], EINVAL, "Child returned without exec");
+    }
+    close(p[1]);
+    /* EOF: the exec closed the pipe. A full report: the child failed. */
+    do
+        got = read(p[0], &rep, sizeof(rep));
+    while (got < 0 && errno == EINTR);
+    close(p[0]);
+    if (got == (ssize_t)sizeof(rep)) {
+        (void)waitpid(pid, NULL, 0);
+        rep.msg[sizeof(rep.msg) - 1] = '\0';
+        return engine_error_errno(err, rep.code, "%s", rep.msg);
+    }
+    *ret_pid = pid;
+    return 0;
 }
 
 bool drv_pid_alive(pid_t pid)

@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include <engine/error.h>
 #include <engine/spec.h>
 
 /* --- strings and argv --------------------------------------------------- */
@@ -83,6 +84,22 @@ char *drv_find_in_path(const char *name);
  * and stderr into *ret_err when non-NULL ("" when empty). Returns the exit
  * code, 128 + signal, 127 when it could not be executed, or -errno. */
 int drv_run(char *const argv[], char **ret_out, char **ret_err);
+
+/* Fork a child that runs child(arg, report_fd): it must exec (report_fd is
+ * close-on-exec) or end with drv_child_fail(). Returns 0 and the pid once the
+ * exec succeeded; when the child failed, reaps it and returns its error. */
+int drv_spawn(void (*child)(void *arg, int report_fd), void *arg, pid_t *ret_pid,
+              struct engine_error *err);
+
+/* In a drv_spawn() child: report errno-style code and what failed, _exit(127). */
+__attribute__((noreturn)) void drv_child_fail(int report_fd, int code, const char *what);
+
+/* In a child before exec: no blocked signals, every disposition SIG_DFL. */
+void drv_child_reset_signals(void);
+
+/* Wait for pid (a child): its exit code, 128 + the signal that killed it, or
+ * -errno. */
+int drv_wait_exit(pid_t pid);
 
 /* Alive and not a zombie (or dead) waiting for its parent. */
 bool drv_pid_alive(pid_t pid);

@@ -466,89 +466,53 @@ static void private_nspawn_run_dir(void)
     (void)mount("tmpfs", NSPAWN_RUN_DIR, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755");
 }
 
-struct child_report {
-    int code;
-    char msg[256];
+struct child_args {
+    struct engine_ctr *ctr;
+    const struct engine_stdio *io;
+    char **args;
 };
 
-static void child_fail(int fd, int code, const char *what)
+static void child_run(void *arg, int report_fd)
 {
-    struct child_report rep = {.code = code};
-
-    snprintf(rep.msg, sizeof(rep.msg), "%s", what);
-    (void)!write(fd, &rep, sizeof(rep));
-    _exit(127);
-}
-
-static void child_run(struct engine_ctr *ctr, const struct engine_stdio *io, char **args,
-                      int report_fd)
-{
+    const struct child_args *a = arg;
+    struct engine_ctr *ctr = a->ctr;
     struct engine_error cerr = {0};
-    sigset_t none;
-    int fds[3] = {io->in, io->out, io->err};
+    int fds[3] = {a->io->in, a->io->out, a->io->err};
 
     for (int i = 0; i < 3; i++) {
         if (fds[i] < 0 || fds[i] == i)
             continue;
         if (dup2(fds[i], i) < 0)
-            child_fail(report_fd, errno, "dup2 of the container's stdio");
+            drv_child_fail(report_fd, errno, "dup2 of the container's stdio");
     }
     for (int i = 0; i < 3; i++)
         if (fds[i] == i)
             (void)fcntl(i, F_SETFD, 0);
-    sigemptyset(&none);
-    (void)sigprocmask(SIG_SETMASK, &none, NULL);
-    for (int sig = 1; sig < NSIG; sig++)
-        if (sig != SIGKILL && sig != SIGSTOP)
-            (void)signal(sig, SIG_DFL);
+    drv_child_reset_signals();
     if (ctr->drv->host->cgroup_attach(ctr->cg, getpid(), &cerr) < 0)
-        child_fail(report_fd, cerr.code, cerr.msg);
+        drv_child_fail(report_fd, cerr.code, cerr.msg);
     private_nspawn_run_dir();
-    execv(args[0], args);
-    child_fail(report_fd, errno, "exec systemd-nspawn");
+    execv(a->args[0], a->args);
+    drv_child_fail(report_fd, errno, "exec systemd-nspawn");
 }
 
 static int nspawn_start(struct engine_ctr *ctr, const struct engine_stdio *io, pid_t *ret_pid,
                         struct engine_error *err)
 {
-    struct child_report rep;
     char **args = NULL;
     char pidbuf[32], *pidpath;
-    int p[2], r;
-    ssize_t n;
     pid_t pid;
+    int r;
 
     /* Errors here are wrapped by the core with the container's name. */
     r = load_args(ctr->state_dir, &args, err);
     if (r < 0)
         return r;
-    if (pipe2(p, O_CLOEXEC) < 0) {
-        drv_strv_free(args);
-        return engine_error_errno(err, errno, "pipe");
-    }
-    pid = fork();
-    if (pid < 0) {
-        r = -errno;
-        drv_strv_free(args);
-        close(p[0]);
-        close(p[1]);
-        return engine_error_errno(err, r, "fork");
-    }
-    if (pid == 0) {
-        close(p[0]);
-        child_run(ctr, io, args, p[1]);
-    }
+    r = drv_spawn(child_run, &(struct child_args){.ctr = ctr, .io = io, .args = args}, &pid,
+                  err);
     drv_strv_free(args);
-    close(p[1]);
-    do
-        n = read(p[0], &rep, sizeof(rep));
-    while (n < 0 && errno == EINTR);
-    close(p[0]);
-    if (n == (ssize_t)sizeof(rep)) {
-        (void)waitpid(pid, NULL, 0);
-        rep.msg[sizeof(rep.msg) - 1] = '\0';
-        return engine_error_errno(err, rep.code, "%s", rep.msg);
-    }
+    if (r < 0)
+        return r;
     snprintf(pidbuf, sizeof(pidbuf), "%d\n", (int)pid);
     pidpath = drv_path_join(ctr->state_dir, PID_FILE);
     if (pidpath)

@@ -222,35 +222,27 @@ static int ctr_load(struct engine_ctr *ctr, struct engine_error *err)
 
 /* --- running the runtime --------------------------------------------------- */
 
-struct child_report {
-    int code;
-    char msg[256];
-};
-
-static void child_fail(int fd, int code, const char *what)
-{
-    struct child_report rep = {.code = code};
-
-    snprintf(rep.msg, sizeof(rep.msg), "%s", what);
-    (void)!write(fd, &rep, sizeof(rep));
-    _exit(127);
-}
-
 /* crun on a hybrid host: detach the cgroup2 mount in a namespace of our own. */
 static void hide_unified_mount(int report_fd)
 {
     if (unshare(CLONE_NEWNS) < 0)
-        child_fail(report_fd, errno, "unshare(CLONE_NEWNS) to hide " UNIFIED_MOUNT);
+        drv_child_fail(report_fd, errno, "unshare(CLONE_NEWNS) to hide " UNIFIED_MOUNT);
     if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
-        child_fail(report_fd, errno, "make / private to hide " UNIFIED_MOUNT);
+        drv_child_fail(report_fd, errno, "make / private to hide " UNIFIED_MOUNT);
     if (umount2(UNIFIED_MOUNT, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
-        child_fail(report_fd, errno, "umount " UNIFIED_MOUNT);
+        drv_child_fail(report_fd, errno, "umount " UNIFIED_MOUNT);
 }
 
-static void child_exec(const struct engine_ctr *ctr, char **argv, const int fds[3],
-                       int report_fd)
+struct child_args {
+    const struct engine_ctr *ctr;
+    char **argv;
+    const int *fds; /* [3] */
+};
+
+static void child_exec(void *arg, int report_fd)
 {
-    sigset_t none;
+    const struct child_args *a = arg;
+    const int *fds = a->fds;
     int devnull = -1;
 
     for (int i = 0; i < 3; i++) {
@@ -266,17 +258,13 @@ static void child_exec(const struct engine_ctr *ctr, char **argv, const int fds[
             continue;
         }
         if (dup2(fd, i) < 0)
-            child_fail(report_fd, errno, "dup2 of stdio");
+            drv_child_fail(report_fd, errno, "dup2 of stdio");
     }
-    sigemptyset(&none);
-    (void)sigprocmask(SIG_SETMASK, &none, NULL);
-    for (int sig = 1; sig < NSIG; sig++)
-        if (sig != SIGKILL && sig != SIGSTOP)
-            (void)signal(sig, SIG_DFL);
-    if (ctr->hide_unified)
+    drv_child_reset_signals();
+    if (a->ctr->hide_unified)
         hide_unified_mount(report_fd);
-    execv(argv[0], argv);
-    child_fail(report_fd, errno, "exec the OCI runtime");
+    execv(a->argv[0], a->argv);
+    drv_child_fail(report_fd, errno, "exec the OCI runtime");
 }
 
 /* Fork and exec `<runtime> --root R --log L <args...>`. stdio: fds (-1 =
@@ -285,11 +273,8 @@ static int runtime_spawn(const struct engine_ctr *ctr, const char *const *args,
                          const int fds[3], pid_t *ret_pid, struct engine_error *err)
 {
     char *argv[32], *log = drv_path_join(ctr->bundle, "runtime.log");
-    struct child_report rep;
     size_t n = 0;
-    int p[2];
-    ssize_t got;
-    pid_t pid;
+    int r;
 
     if (!log)
         return engine_error_errno(err, ENOMEM, "oci driver");
@@ -301,48 +286,10 @@ static int runtime_spawn(const struct engine_ctr *ctr, const char *const *args,
     for (size_t i = 0; args[i] && n < sizeof(argv) / sizeof(argv[0]) - 1; i++)
         argv[n++] = (char *)args[i];
     argv[n] = NULL;
-    if (pipe2(p, O_CLOEXEC) < 0) {
-        free(log);
-        return engine_error_errno(err, errno, "Pipe");
-    }
-    pid = fork();
-    if (pid < 0) {
-        int r = -errno;
-
-        free(log);
-        close(p[0]);
-        close(p[1]);
-        return engine_error_errno(err, r, "Fork");
-    }
-    if (pid == 0) {
-        close(p[0]);
-        child_exec(ctr, argv, fds, p[1]);
-    }
+    r = drv_spawn(child_exec, &(struct child_args){.ctr = ctr, .argv = argv, .fds = fds}, ret_pid,
+                  err);
     free(log);
-    close(p[1]);
-    do
-        got = read(p[0], &rep, sizeof(rep));
-    while (got < 0 && errno == EINTR);
-    close(p[0]);
-    if (got == (ssize_t)sizeof(rep)) {
-        (void)waitpid(pid, NULL, 0);
-        rep.msg[sizeof(rep.msg) - 1] = '\0';
-        return engine_error_errno(err, rep.code, "%s", rep.msg);
-    }
-    *ret_pid = pid;
-    return 0;
-}
-
-static int wait_exit(pid_t pid)
-{
-    int status;
-
-    while (waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR)
-            return -errno;
-    if (WIFEXITED(status))
-        return WEXITSTATUS(status);
-    return 128 + WTERMSIG(status);
+    return r;
 }
 
 /* The runtime's last words: the last non-empty line it logged or printed,
@@ -408,7 +355,7 @@ static int runtime_run(const struct engine_ctr *ctr, const char *const *args,
         (void)drv_read_fd(errp[0], &errtext, NULL);
         close(errp[0]);
     }
-    status = wait_exit(pid);
+    status = drv_wait_exit(pid);
     if (status != 0) {
         line[0] = '\0';
         if (errtext)
