@@ -213,6 +213,15 @@ int drv_rm_rf(const char *path)
     return 0;
 }
 
+void drv_unlink_in(const char *dir, const char *name)
+{
+    char *p = drv_path_join(dir, name);
+
+    if (p)
+        (void)unlink(p);
+    free(p);
+}
+
 int drv_write_file_atomic(const char *path, const void *data, size_t len)
 {
     char tmp[PATH_MAX];

@@ -61,6 +61,9 @@ int drv_mkdir_beneath(const char *root, const char *path);
  * a rootfs still mounted below path is left alone. A missing path is fine. */
 int drv_rm_rf(const char *path);
 
+/* Best-effort unlink of dir/name (cleanup: errors are ignored). */
+void drv_unlink_in(const char *dir, const char *name);
+
 /* Write path.tmp (0600), fsync, rename over path. */
 int drv_write_file_atomic(const char *path, const void *data, size_t len);
 

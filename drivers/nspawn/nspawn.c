@@ -653,15 +653,6 @@ static int nspawn_resume(struct engine_ctr *ctr, struct engine_error *err)
     return r < 0 ? r : 0;
 }
 
-static void unlink_state(const struct engine_ctr *ctr, const char *name)
-{
-    char *p = drv_path_join(ctr->state_dir, name);
-
-    if (p)
-        (void)unlink(p);
-    free(p);
-}
-
 static int nspawn_destroy(struct engine_ctr *ctr, struct engine_error *err)
 {
     const struct engine_host *h = ctr->drv->host;
@@ -672,8 +663,8 @@ static int nspawn_destroy(struct engine_ctr *ctr, struct engine_error *err)
         r = h->cgroup_destroy(ctr->cg, err);
         ctr->cg = NULL;
     }
-    unlink_state(ctr, ARGS_FILE);
-    unlink_state(ctr, PID_FILE);
+    drv_unlink_in(ctr->state_dir, ARGS_FILE);
+    drv_unlink_in(ctr->state_dir, PID_FILE);
     ctr_free(ctr);
     return r;
 }

@@ -668,15 +668,6 @@ static int oci_exec(struct engine_ctr *ctr, char *const argv[], const struct eng
     return r < 0 ? r : 0;
 }
 
-static void unlink_in(const char *dir, const char *name)
-{
-    char *p = drv_path_join(dir, name);
-
-    if (p)
-        (void)unlink(p);
-    free(p);
-}
-
 static int oci_destroy(struct engine_ctr *ctr, struct engine_error *err)
 {
     const struct engine_host *h = ctr->drv->host;
@@ -702,11 +693,11 @@ static int oci_destroy(struct engine_ctr *ctr, struct engine_error *err)
         if (h->cgroup_destroy(cg, &cerr) < 0 && r == 0)
             r = engine_error_set(err, cerr.code, "%s", cerr.msg);
     }
-    unlink_in(ctr->bundle, "config.json");
-    unlink_in(ctr->bundle, "container.pid");
-    unlink_in(ctr->bundle, "runtime.log");
+    drv_unlink_in(ctr->bundle, "config.json");
+    drv_unlink_in(ctr->bundle, "container.pid");
+    drv_unlink_in(ctr->bundle, "runtime.log");
     (void)rmdir(ctr->bundle);
-    unlink_in(ctr->state_dir, STATE_FILE);
+    drv_unlink_in(ctr->state_dir, STATE_FILE);
     ctr_free(ctr);
     return r;
 }

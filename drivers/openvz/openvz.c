@@ -501,14 +501,8 @@ static int openvz_destroy(struct engine_ctr *ctr, struct engine_error *err)
             r = engine_error_errno(err, errno, "Cannot remove %s", conf);
         free(conf);
     }
-    if ((p = drv_path_join(ctr->state_dir, CTID_FILE))) {
-        (void)unlink(p);
-        free(p);
-    }
-    if ((p = drv_path_join(ctr->state_dir, "openvz.cmd"))) {
-        (void)unlink(p);
-        free(p);
-    }
+    drv_unlink_in(ctr->state_dir, CTID_FILE);
+    drv_unlink_in(ctr->state_dir, "openvz.cmd");
     if ((p = drv_path_join(ctr->state_dir, "vzroot"))) {
         (void)rmdir(p);
         free(p);
