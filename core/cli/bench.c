@@ -312,7 +312,7 @@ static double nice_max(double v)
 
 static int write_svg(const char *path, const struct engine_bench *b, const struct engine_target *t)
 {
-    const int W = 960, LEFT = 100, PLOT = 560, ROW = 22, HEAD = 54, GAP = 18;
+    const int W = 1080, LEFT = 100, PLOT = 560, ROW = 22, HEAD = 54, GAP = 18;
     _cleanup_fclose_ FILE *f = fopen(path, "w");
     size_t nat = native_row(b);
     int y = 56, height = y;
