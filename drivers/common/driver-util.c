@@ -7,12 +7,14 @@
 #include <ftw.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/wait.h>
@@ -564,4 +566,49 @@ bool drv_memory_cgroup_dir(pid_t pid, bool v2, char *out, size_t len)
     }
     fclose(f);
     return found;
+}
+
+void drv_oom_watch(const char *dir, bool v2, const char *out)
+{
+    struct timespec ts = {.tv_sec = 0, .tv_nsec = 5 * 1000 * 1000};
+    char file[PATH_MAX + 32], reg[64];
+    uint64_t kills = 0, ev;
+    int fd, ctl, efd;
+
+    snprintf(file, sizeof(file), "%s/%s", dir, v2 ? "memory.events" : "memory.oom_control");
+    fd = open(file, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        _exit(0);
+    (void)drv_read_keyed_fd(fd, "oom_kill", &kills);
+    drv_write_counter_file(out, kills);
+    if (v2) {
+        struct pollfd p = {.fd = fd, .events = POLLPRI};
+
+        while (poll(&p, 1, -1) >= 0 && !(p.revents & (POLLERR | POLLNVAL)) &&
+               drv_read_keyed_fd(fd, "oom_kill", &kills))
+            drv_write_counter_file(out, kills);
+        _exit(0);
+    }
+    snprintf(file, sizeof(file), "%s/cgroup.event_control", dir);
+    efd = eventfd(0, EFD_CLOEXEC);
+    ctl = open(file, O_WRONLY | O_CLOEXEC);
+    snprintf(reg, sizeof(reg), "%d %d", efd, fd);
+    if (efd < 0 || ctl < 0 || write(ctl, reg, strlen(reg)) < 0)
+        _exit(0);
+    close(ctl);
+    /* v1 signals the eventfd at every OOM and once more when the cgroup goes. */
+    while (read(efd, &ev, sizeof(ev)) == sizeof(ev)) {
+        uint64_t now = 0;
+
+        if (access(dir, F_OK) < 0)
+            break;
+        nanosleep(&ts, NULL); /* the kill is counted just after the event */
+        if (!drv_read_keyed_fd(fd, "oom_kill", &now))
+            now = kills + 1; /* the cgroup went meanwhile: count this event */
+        if (now > kills) {
+            kills = now;
+            drv_write_counter_file(out, kills);
+        }
+    }
+    _exit(0);
 }

@@ -123,4 +123,11 @@ bool drv_read_keyed_fd(int fd, const char *key, uint64_t *ret);
  * entry, v1: the memory controller's). */
 bool drv_memory_cgroup_dir(pid_t pid, bool v2, char *out, size_t len);
 
+/* The body of an OOM watcher process: count the OOM kills of the memory
+ * cgroup dir (memory.events on v2; memory.oom_control through
+ * cgroup.event_control on v1) into out (drv_write_counter_file) until the
+ * cgroup goes away, then _exit(0). For backends that remove the cgroup at the
+ * exit, before the monitor asks for the count. */
+__attribute__((noreturn)) void drv_oom_watch(const char *dir, bool v2, const char *out);
+
 #endif

@@ -548,45 +548,8 @@ static void set_hostname(struct engine_ctr *ctr)
  * (memory.oom_control + cgroup.event_control on v1, memory.events on v2). */
 static __attribute__((noreturn)) void oom_watcher(const char *dir, bool v2, const char *out)
 {
-    struct timespec ts = {.tv_sec = 0, .tv_nsec = 5 * 1000 * 1000};
-    char file[PATH_MAX + 32], reg[64];
-    uint64_t kills = 0, ev;
-    int fd, ctl, efd;
-
     (void)prctl(PR_SET_PDEATHSIG, SIGKILL);
-    snprintf(file, sizeof(file), "%s/%s", dir, v2 ? "memory.events" : "memory.oom_control");
-    fd = open(file, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        _exit(0);
-    (void)drv_read_keyed_fd(fd, "oom_kill", &kills);
-    drv_write_counter_file(out, kills);
-    if (v2) {
-        struct pollfd p = {.fd = fd, .events = POLLPRI};
-        while (poll(&p, 1, -1) >= 0 && !(p.revents & (POLLERR | POLLNVAL)) &&
-               drv_read_keyed_fd(fd, "oom_kill", &kills))
-            drv_write_counter_file(out, kills);
-        _exit(0);
-    }
-    snprintf(file, sizeof(file), "%s/cgroup.event_control", dir);
-    efd = eventfd(0, EFD_CLOEXEC);
-    ctl = open(file, O_WRONLY | O_CLOEXEC);
-    snprintf(reg, sizeof(reg), "%d %d", efd, fd);
-    if (efd < 0 || ctl < 0 || write(ctl, reg, strlen(reg)) < 0)
-        _exit(0);
-    close(ctl);
-    while (read(efd, &ev, sizeof(ev)) == sizeof(ev)) {
-        uint64_t now = 0;
-        if (access(dir, F_OK) < 0)
-            break;
-        nanosleep(&ts, NULL); /* the kill is counted just after the event */
-        if (!drv_read_keyed_fd(fd, "oom_kill", &now))
-            now = kills + 1;
-        if (now > kills) {
-            kills = now;
-            drv_write_counter_file(out, kills);
-        }
-    }
-    _exit(0);
+    drv_oom_watch(dir, v2, out);
 }
 
 static pid_t start_oom_watcher(struct engine_ctr *ctr)

@@ -611,10 +611,8 @@ static void reap_watcher(struct engine_ctr *ctr)
 static __attribute__((noreturn)) void oom_watcher(struct engine_ctr *ctr, pid_t start_pid)
 {
     struct timespec ts = {.tv_sec = 0, .tv_nsec = 5 * 1000 * 1000};
-    char dir[PATH_MAX], file[PATH_MAX + 32], reg[64];
-    uint64_t kills = 0, ev;
+    char dir[PATH_MAX];
     pid_t init = 0;
-    int fd = -1, ctl, efd;
 
     (void)prctl(PR_SET_PDEATHSIG, SIGKILL);
     (void)prctl(PR_SET_NAME, "engine-lxc-oom");
@@ -632,41 +630,7 @@ static __attribute__((noreturn)) void oom_watcher(struct engine_ctr *ctr, pid_t 
     }
     if (init <= 0 || !drv_memory_cgroup_dir(init, ctr->drv->cgroup2, dir, sizeof(dir)))
         _exit(0);
-    snprintf(file, sizeof(file), "%s/%s", dir,
-             ctr->drv->cgroup2 ? "memory.events" : "memory.oom_control");
-    fd = open(file, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        _exit(0);
-    (void)drv_read_keyed_fd(fd, "oom_kill", &kills);
-    drv_write_counter_file(ctr->oom_file, kills);
-    if (ctr->drv->cgroup2) {
-        struct pollfd p = {.fd = fd, .events = POLLPRI};
-        while (poll(&p, 1, -1) >= 0 && !(p.revents & (POLLERR | POLLNVAL)) &&
-               drv_read_keyed_fd(fd, "oom_kill", &kills))
-            drv_write_counter_file(ctr->oom_file, kills);
-        _exit(0);
-    }
-    snprintf(file, sizeof(file), "%s/cgroup.event_control", dir);
-    efd = eventfd(0, EFD_CLOEXEC);
-    ctl = open(file, O_WRONLY | O_CLOEXEC);
-    snprintf(reg, sizeof(reg), "%d %d", efd, fd);
-    if (efd < 0 || ctl < 0 || write(ctl, reg, strlen(reg)) < 0)
-        _exit(0);
-    close(ctl);
-    /* v1 signals the eventfd at every OOM and once more when the cgroup goes. */
-    while (read(efd, &ev, sizeof(ev)) == sizeof(ev)) {
-        uint64_t now = 0;
-        if (access(dir, F_OK) < 0)
-            break;
-        nanosleep(&ts, NULL); /* the kill is counted just after the event */
-        if (!drv_read_keyed_fd(fd, "oom_kill", &now))
-            now = kills + 1; /* the cgroup went meanwhile: count this event */
-        if (now > kills) {
-            kills = now;
-            drv_write_counter_file(ctr->oom_file, kills);
-        }
-    }
-    _exit(0);
+    drv_oom_watch(dir, ctr->drv->cgroup2, ctr->oom_file);
 }
 
 /* The start child: blocks in lxc's start() like lxc-execute, exits with the
