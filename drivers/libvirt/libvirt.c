@@ -27,8 +27,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sched.h>
-#include <poll.h>
-#include <sys/eventfd.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/statfs.h>

@@ -31,8 +31,6 @@
 #include <unistd.h>
 
 #include <linux/openat2.h>
-#include <poll.h>
-#include <sys/eventfd.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 
