@@ -540,8 +540,10 @@ static int sc_pid_ns(struct engine_ctx *ctx, const struct engine_target *t, char
         q = FAIL("cannot parse '%.100s'", res.out);
     else if (nproc > 4)
         q = FAIL("%d processes visible in /proc: not a private pid namespace", nproc);
-    else if (pid == 2)
-        snprintf(why, len, "the command is pid 2 under the backend's init (%s)", comm);
+    else if (pid == 2 || pid == 3)
+        /* lxc's init.lxc, nspawn's stub init, libvirt-lxc's init + the
+         * driver's exit-code wrapper: still a private namespace. */
+        snprintf(why, len, "the command is pid %d under the backend's init (%s)", pid, comm);
     else if (pid != 1)
         q = FAIL("the command is pid %d, want 1", pid);
     engine_run_result_free(&res);
