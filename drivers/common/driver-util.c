@@ -279,6 +279,18 @@ void drv_write_counter_file(const char *file, uint64_t value)
         (void)unlink(tmp);
 }
 
+bool drv_read_counter_file(const char *file, uint64_t *ret)
+{
+    FILE *f = file ? fopen(file, "re") : NULL;
+    bool ok;
+
+    if (!f)
+        return false;
+    ok = fscanf(f, "%" SCNu64, ret) == 1;
+    fclose(f);
+    return ok;
+}
+
 int drv_read_fd(int fd, char **ret, size_t *ret_len)
 {
     char *buf = NULL;

@@ -71,6 +71,9 @@ int drv_write_file_atomic(const char *path, const void *data, size_t len);
  * counter rewritten often by a watcher. Best effort. */
 void drv_write_counter_file(const char *file, uint64_t value);
 
+/* The number drv_write_counter_file() wrote to file (NULL: none). */
+bool drv_read_counter_file(const char *file, uint64_t *ret);
+
 /* Read all of fd (until EOF or an error) / of path into a NUL-terminated
  * malloc'd buffer; ret_len may be NULL. */
 int drv_read_fd(int fd, char **ret, size_t *ret_len);

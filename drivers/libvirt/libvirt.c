@@ -858,9 +858,8 @@ static int libvirt_state(struct engine_ctr *ctr, struct engine_state *st, struct
 static int libvirt_stats(struct engine_ctr *ctr, struct engine_stats *st, struct engine_error *err)
 {
     virDomainMemoryStatStruct ms[VIR_DOMAIN_MEMORY_STAT_NR];
-    unsigned long long kills;
+    uint64_t kills;
     virDomainInfo info;
-    FILE *f;
     int n;
 
     if ((n = ctr_conn(ctr, err)) < 0)
@@ -868,12 +867,9 @@ static int libvirt_stats(struct engine_ctr *ctr, struct engine_stats *st, struct
     if (virDomainGetInfo(ctr->dom, &info) < 0)
         return engine_error_set(err, EIO, "Stats of libvirt domain '%s': %s", ctr->name,
                                 last_error());
-    f = ctr->oom_file ? fopen(ctr->oom_file, "re") : NULL;
-    if (f && fscanf(f, "%llu", &kills) == 1)
+    if (drv_read_counter_file(ctr->oom_file, &kills))
         engine_stats_set(st, ENGINE_STAT_OOM_KILLS, kills,
                          drv_host_is_cgroup2() ? ENGINE_SRC_CGROUP_V2 : ENGINE_SRC_CGROUP_V1);
-    if (f)
-        fclose(f);
     /* After the exit only the OOM count is left (libvirt removed the cgroup). */
     if (info.state == VIR_DOMAIN_SHUTOFF)
         return st->field[ENGINE_STAT_OOM_KILLS].source != ENGINE_SRC_NONE

@@ -835,21 +835,15 @@ static int lxc_stats(struct engine_ctr *ctr, struct engine_stats *st, struct eng
     bool ok;
 
     if (!c->is_running(c)) {
-        unsigned long long kills;
-        FILE *f;
+        uint64_t kills;
 
         reap_watcher(ctr);
-        f = ctr->oom_file ? fopen(ctr->oom_file, "re") : NULL;
-
         /* After the exit only the watcher's OOM count is left (the cgroup is gone). */
-        if (f && fscanf(f, "%llu", &kills) == 1) {
-            fclose(f);
+        if (drv_read_counter_file(ctr->oom_file, &kills)) {
             engine_stats_set(st, ENGINE_STAT_OOM_KILLS, kills,
                              ctr->drv->cgroup2 ? ENGINE_SRC_CGROUP_V2 : ENGINE_SRC_CGROUP_V1);
             return 0;
         }
-        if (f)
-            fclose(f);
         return engine_error_set(err, ESRCH, "LXC container '%s' is not running", ctr->name);
     }
     if (ctr->drv->cgroup2) {
