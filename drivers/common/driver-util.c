@@ -106,8 +106,8 @@ char **drv_argv_finish(struct drv_argv *a)
     return v;
 }
 
-const char *drv_opt_get(const struct engine_opt *v, size_t n, const char *prefix,
-                        const char *key, const char *fallback)
+const char *drv_opt_get(const struct engine_opt *v, size_t n, const char *prefix, const char *key,
+                        const char *fallback)
 {
     size_t plen = prefix ? strlen(prefix) : 0;
     const char *found = fallback;

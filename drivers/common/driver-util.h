@@ -42,8 +42,8 @@ char **drv_argv_finish(struct drv_argv *a);
 /* Options: the value of the last KEY in v[0..n) (the last one wins, like the
  * command line), or fallback. With prefix (e.g. "oci"), "prefix.KEY" matches
  * too. Entries with a NULL key are ignored. */
-const char *drv_opt_get(const struct engine_opt *v, size_t n, const char *prefix,
-                        const char *key, const char *fallback);
+const char *drv_opt_get(const struct engine_opt *v, size_t n, const char *prefix, const char *key,
+                        const char *fallback);
 
 /* 1 for 1/true/yes/on, 0 for 0/false/no/off (any case), -1 otherwise. */
 int drv_parse_bool(const char *v);
