@@ -498,6 +498,20 @@ int drv_spawn(void (*child)(void *arg, int report_fd), void *arg, pid_t *ret_pid
     return 0;
 }
 
+void drv_reap_child(pid_t pid, unsigned tries, unsigned step_ms)
+{
+    if (pid <= 0)
+        return;
+    /* Non-zero: reaped here, or already by the monitor's own waitpid(-1). */
+    for (unsigned i = 0; i < tries; i++) {
+        if (waitpid(pid, NULL, WNOHANG) != 0)
+            return;
+        drv_sleep_ms(step_ms);
+    }
+    (void)kill(pid, SIGKILL);
+    (void)waitpid(pid, NULL, 0);
+}
+
 bool drv_pid_alive(pid_t pid)
 {
     char path[64], buf[512], *p;

@@ -107,6 +107,10 @@ void drv_child_reset_signals(void);
  * -errno. */
 int drv_wait_exit(pid_t pid);
 
+/* Give a helper child pid (<= 0: none) tries polls step_ms apart to exit by
+ * itself, then SIGKILL it; reaped either way (or already reaped elsewhere). */
+void drv_reap_child(pid_t pid, unsigned tries, unsigned step_ms);
+
 /* Alive and not a zombie (or dead) waiting for its parent. */
 bool drv_pid_alive(pid_t pid);
 

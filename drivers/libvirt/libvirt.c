@@ -566,15 +566,7 @@ static pid_t start_oom_watcher(struct engine_ctr *ctr)
 
 static void stop_oom_watcher(pid_t pid)
 {
-    if (pid <= 0)
-        return;
-    for (int i = 0; i < 40; i++) {
-        if (waitpid(pid, NULL, WNOHANG) != 0)
-            return;
-        drv_sleep_ms(5);
-    }
-    (void)kill(pid, SIGKILL);
-    (void)waitpid(pid, NULL, 0);
+    drv_reap_child(pid, 40, 5);
 }
 
 /* Copy the command's stderr fifo to fd 2 until every writer is gone. The
@@ -600,17 +592,9 @@ static pid_t start_stderr_copier(const char *fifo)
 
 static void stop_stderr_copier(pid_t pid)
 {
-    if (pid <= 0)
-        return;
     /* It ends by itself once the container is gone; not if the wrapper never
      * opened the fifo. */
-    for (int i = 0; i < 50; i++) {
-        if (waitpid(pid, NULL, WNOHANG) != 0)
-            return;
-        drv_sleep_ms(2);
-    }
-    (void)kill(pid, SIGKILL);
-    (void)waitpid(pid, NULL, 0);
+    drv_reap_child(pid, 50, 2);
 }
 
 /* The start helper: console -> io->out until the domain stops, then exit with

@@ -586,21 +586,10 @@ static int preflight_command(const struct engine_ctr *ctr, const char *cmd)
 /* Collect the watcher: give it a moment to write the last count, then end it. */
 static void reap_watcher(struct engine_ctr *ctr)
 {
-    struct timespec ts = {.tv_sec = 0, .tv_nsec = 5 * 1000 * 1000};
-
     pid_t w = ctr->watcher;
 
     ctr->watcher = 0;
-    if (w <= 0)
-        return;
-    /* Non-zero: reaped here, or already by the monitor's own waitpid(-1). */
-    for (int i = 0; i < 40; i++) {
-        if (waitpid(w, NULL, WNOHANG) != 0)
-            return;
-        nanosleep(&ts, NULL);
-    }
-    (void)kill(w, SIGKILL);
-    (void)waitpid(w, NULL, 0);
+    drv_reap_child(w, 40, 5);
 }
 
 /* The OOM watcher: LXC removes the container's cgroup as soon as it exits, so
