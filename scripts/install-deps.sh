@@ -20,6 +20,8 @@ if [ -n "$missing" ]; then
     echo "install-deps: installing:$missing"
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
+    # With recommends: the suite was developed and passes with them (LXC's and
+    # libvirt's recommended helpers, apparmor...); a leaner set is untested.
     # shellcheck disable=SC2086
-    apt-get install -y -qq --no-install-recommends $missing >/dev/null
+    apt-get install -y -qq $missing >/dev/null
 fi
