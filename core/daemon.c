@@ -1024,6 +1024,20 @@ int engine_daemon_run(const struct engine_daemon_opts *o, struct engine_error *e
             engine_the_daemon = NULL;
             return r;
         }
+        /* A detached daemon must not hold its caller's stdout/stderr (a
+         * `scripts/run.sh | tee` would never end): its log goes to a file. */
+        {
+            _cleanup_free_ char *log = xasprintf("%s/engine.log", dm.ctx->state_dir);
+            int lfd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+
+            if (lfd < 0)
+                lfd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+            if (lfd >= 0) {
+                (void)dup2(lfd, STDOUT_FILENO);
+                (void)dup2(lfd, STDERR_FILENO);
+                (void)close(lfd);
+            }
+        }
     }
     if (o->pidfile) {
         char buf[32];
