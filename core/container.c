@@ -694,3 +694,48 @@ out:
     engine_record_free(rec);
     return q;
 }
+
+int engine_container_exec(struct engine_ctx *ctx, const char *ref, char *const argv[],
+                          const struct engine_stdio *io, int *ret_exit_code,
+                          struct engine_error *err)
+{
+    struct engine_record *rec = NULL;
+    struct engine_module *mod;
+    struct engine_ctr *ctr = NULL;
+    pid_t pid = 0;
+    int q, status;
+
+    q = lookup(ctx, ref, &rec, err);
+    if (q < 0)
+        return q;
+    if (rec->status != ENGINE_CTR_RUNNING) {
+        q = engine_error_set(err, EINVAL, "Container '%s' is %s, not running", rec->name,
+                             engine_status_name(rec->status));
+        goto out;
+    }
+    q = open_handle(ctx, rec, &mod, &ctr, err);
+    if (q < 0)
+        goto out;
+    if (!mod->table.exec) {
+        mod->table.release(ctr);
+        q = engine_error_set(err, ENOTSUP, "Driver '%s' cannot exec in a running container",
+                             rec->driver);
+        goto out;
+    }
+    q = mod->table.exec(ctr, argv, io, &pid, err);
+    mod->table.release(ctr);
+    if (q < 0) {
+        engine_error_wrap(err, "Exec in container '%s'", rec->name);
+        goto out;
+    }
+    /* The driver hands back our own child (CLONE_PARENT from its helper). */
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR) {
+            q = engine_error_errno(err, errno, "Exec in container '%s': wait", rec->name);
+            goto out;
+        }
+    *ret_exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+out:
+    engine_record_free(rec);
+    return q;
+}

@@ -144,6 +144,12 @@ int engine_container_logs(struct engine_ctx *ctx, const char *ref, bool follow, 
 int engine_container_wait(struct engine_ctx *ctx, const char *ref, int *ret_exit_code,
                           struct engine_error *err);
 
+/* Run argv in a running container with io as its stdio; waits for it.
+ * In-process only (the exec'd process must be our child). */
+int engine_container_exec(struct engine_ctx *ctx, const char *ref, char *const argv[],
+                          const struct engine_stdio *io, int *ret_exit_code,
+                          struct engine_error *err);
+
 /* Stats fields: name ("cpu_ns"...) and source name ("cgroup-v1"...). */
 const char *engine_stat_name(enum engine_stat_field f);
 const char *engine_stat_source_name(enum engine_stat_source s);

@@ -37,6 +37,7 @@ int cmd_unpause(struct cli *cli, int argc, char **argv);/* misc.c */
 int cmd_logs(struct cli *cli, int argc, char **argv);   /* misc.c */
 int cmd_wait(struct cli *cli, int argc, char **argv);   /* misc.c */
 int cmd_image(struct cli *cli, int argc, char **argv);  /* misc.c */
+int cmd_exec(struct cli *cli, int argc, char **argv);   /* misc.c */
 int cmd_drivers(struct cli *cli, int argc, char **argv);/* drivers.c */
 /* engine -d: main() stops its own parsing at -d and passes argv from "-d" on
  * (argv[0] = "-d"). cmd_daemon parses the rest with getopt_long (optind = 0

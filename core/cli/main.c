@@ -39,6 +39,7 @@ static const struct verb verbs[] = {
     {.name = "unpause", .fn = cmd_unpause, .help = "Thaw containers"},
     {.name = "logs", .fn = cmd_logs, .help = "Print a container's output"},
     {.name = "wait", .fn = cmd_wait, .help = "Wait for a container and print its exit code"},
+    {.name = "exec", .fn = cmd_exec, .help = "Run a command in a running container"},
     {.name = "image", .fn = cmd_image, .help = "Built-in images: image init [NAME], image ls"},
     {.name = "drivers", .fn = NULL, .help = "List drivers: ABI, availability, features"},
     {.name = "bench", .fn = NULL, .help = "Compare drivers on this host"},

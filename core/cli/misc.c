@@ -175,3 +175,25 @@ int cmd_image(struct cli *cli, int argc, char **argv)
     engine_ctx_free(ctx);
     return q;
 }
+
+/* In-process even when a daemon runs: the command's stdio are this terminal's,
+ * and the exec'd process must be a child of the caller to be waited for. */
+int cmd_exec(struct cli *cli, int argc, char **argv)
+{
+    struct engine_error err = {0};
+    struct engine_ctx *ctx;
+    int q, code = 0;
+
+    if (argc < 3 || argv[1][0] == '-')
+        return cli_usage_error("exec", "usage: engine exec NAME COMMAND [ARG...]");
+    q = cli_ctx(cli, &ctx);
+    if (q)
+        return q;
+    fflush(stdout);
+    if (engine_container_exec(ctx, argv[1], argv + 2,
+                              &(struct engine_stdio){.in = 0, .out = 1, .err = 2}, &code,
+                              &err) < 0)
+        code = cli_fail(&err);
+    engine_ctx_free(ctx);
+    return code;
+}

@@ -102,6 +102,11 @@ check "stats of a running container" sh -c "'$ENGINE' stats bg | grep -Eq 'pids_
 check "pause" "$ENGINE" pause bg
 check "ps shows paused" sh -c "'$ENGINE' ps | grep -q '^${id:0:12} .*paused'"
 check "unpause" "$ENGINE" unpause bg
+out=$("$ENGINE" exec bg sh -c 'echo $(hostname) $$; exit 4' 2>&1); rc=$?
+check_eq "exec runs in the container's namespaces (its hostname, pid 2)" "${id:0:12} 2" "$out"
+check_eq "exec passes the exit code" "4" "$rc"
+"$ENGINE" exec bg nosuchcmd >/dev/null 2>&1; rc=$?
+check_eq "exec of a missing command exits 127" "127" "$rc"
 check "stop -t 1 (sleep as pid 1 ignores SIGTERM)" "$ENGINE" stop -t 1 bg
 check "ps -a shows it exited" sh -c "'$ENGINE' ps -a | grep -q '^${id:0:12} .*exited'"
 check "rm" "$ENGINE" rm bg
