@@ -19,8 +19,8 @@ struct engine_api {
                   struct engine_error *err);
     /* attach NULL = detached. Attached: output goes to attach->out_fd/err_fd
      * and the call returns once the container exited, with *ret_exit_code. */
-    int (*start)(void *h, const char *ref, const struct engine_attach *attach,
-                 int *ret_exit_code, struct engine_error *err);
+    int (*start)(void *h, const char *ref, const struct engine_attach *attach, int *ret_exit_code,
+                 struct engine_error *err);
     int (*stop)(void *h, const char *ref, unsigned timeout_s, struct engine_error *err);
     int (*kill)(void *h, const char *ref, int sig, struct engine_error *err);
     int (*remove)(void *h, const char *ref, bool force, struct engine_error *err);

@@ -18,8 +18,8 @@ static int l_create(void *h, const struct engine_create_req *req, char ret_id[65
     return engine_container_create(h, req, ret_id, err);
 }
 
-static int l_start(void *h, const char *ref, const struct engine_attach *attach,
-                   int *ret_exit_code, struct engine_error *err)
+static int l_start(void *h, const char *ref, const struct engine_attach *attach, int *ret_exit_code,
+                   struct engine_error *err)
 {
     struct engine_attach a;
     int p[2], q;
@@ -84,8 +84,7 @@ static int l_stats(void *h, const char *ref, struct engine_stats *st, struct eng
     return engine_container_stats(h, ref, st, err);
 }
 
-static int l_inspect(void *h, const char *ref, struct json_object **ret,
-                     struct engine_error *err)
+static int l_inspect(void *h, const char *ref, struct json_object **ret, struct engine_error *err)
 {
     struct engine_record *r;
     int q = engine_container_inspect(h, ref, &r, err);

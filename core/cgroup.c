@@ -26,21 +26,11 @@
 #endif
 
 /* The v1 controllers engine uses, in the order they are created. */
-enum cg_ctrl {
-    CG_MEMORY,
-    CG_CPU,
-    CG_CPUACCT,
-    CG_PIDS,
-    CG_CPUSET,
-    CG_FREEZER,
-    CG_BLKIO,
-    CG__COUNT
-};
+enum cg_ctrl { CG_MEMORY, CG_CPU, CG_CPUACCT, CG_PIDS, CG_CPUSET, CG_FREEZER, CG_BLKIO, CG__COUNT };
 
 static const char *const ctrl_names[CG__COUNT] = {
-    [CG_MEMORY] = "memory",   [CG_CPU] = "cpu",         [CG_CPUACCT] = "cpuacct",
-    [CG_PIDS] = "pids",       [CG_CPUSET] = "cpuset",   [CG_FREEZER] = "freezer",
-    [CG_BLKIO] = "blkio",
+    [CG_MEMORY] = "memory", [CG_CPU] = "cpu",         [CG_CPUACCT] = "cpuacct", [CG_PIDS] = "pids",
+    [CG_CPUSET] = "cpuset", [CG_FREEZER] = "freezer", [CG_BLKIO] = "blkio",
 };
 
 /* What the host looks like: the mode and, for v1, each controller's mount. */
@@ -375,8 +365,7 @@ static int cg_set(const struct engine_cgroup *cg, const char *dir, const char *f
     int r = cg_write(dir, file, value);
 
     if (r < 0)
-        return engine_error_errno(err, r, "Cgroup %s: cannot set %s to %s", cg->name, file,
-                                  value);
+        return engine_error_errno(err, r, "Cgroup %s: cannot set %s to %s", cg->name, file, value);
     return 0;
 }
 
@@ -401,8 +390,7 @@ static int cg1_apply_limits(const struct engine_cgroup *cg, const struct engine_
                 return r;
         }
     } else if (lim->memory_bytes > 0) {
-        return engine_error_set(err, ENOTSUP, "Cgroup %s: no memory controller for -m",
-                                cg->name);
+        return engine_error_set(err, ENOTSUP, "Cgroup %s: no memory controller for -m", cg->name);
     }
     if (lim->cpu_quota_us > 0) {
         const char *d = cg->dirs[CG_CPU];
@@ -576,8 +564,8 @@ int engine_cgroup_create(const char *name, const struct engine_limits *limits,
         any = true;
     }
     if (!any) {
-        r = engine_error_set(err, ENOTSUP, "Cgroup %s: no cgroup controller mounted under %s",
-                             name, l->root);
+        r = engine_error_set(err, ENOTSUP, "Cgroup %s: no cgroup controller mounted under %s", name,
+                             l->root);
         goto fail;
     }
     r = limits ? cg1_apply_limits(cg, limits, err) : 0;
@@ -650,8 +638,8 @@ int engine_cgroup_attach(struct engine_cgroup *cg, pid_t pid, struct engine_erro
             continue;
         r = cg_write(cg->dirs[c], "cgroup.procs", buf);
         if (r < 0)
-            return engine_error_errno(err, r, "Cgroup %s: cannot attach pid %d to %s",
-                                      cg->name, (int)pid, ctrl_names[c]);
+            return engine_error_errno(err, r, "Cgroup %s: cannot attach pid %d to %s", cg->name,
+                                      (int)pid, ctrl_names[c]);
     }
     return 0;
 }
@@ -778,8 +766,8 @@ static void cg1_stats(const struct engine_cgroup *cg, struct engine_stats *st)
     stat_u64(st, ENGINE_STAT_PIDS_LIMIT, cg->dirs[CG_PIDS], "pids.max", s, true);
     if (mem && cg_read(mem, "memory.oom_control", &oom) == 0 && kv_lookup(oom, "oom_kill", &v) == 0)
         engine_stats_set(st, ENGINE_STAT_OOM_KILLS, v, s);
-    if (cg->dirs[CG_BLKIO] && cg_read(cg->dirs[CG_BLKIO], "blkio.throttle.io_service_bytes",
-                                      &io) == 0) {
+    if (cg->dirs[CG_BLKIO] &&
+        cg_read(cg->dirs[CG_BLKIO], "blkio.throttle.io_service_bytes", &io) == 0) {
         blkio_sum(io, &rd, &wr);
         engine_stats_set(st, ENGINE_STAT_IO_READ_BYTES, rd, s);
         engine_stats_set(st, ENGINE_STAT_IO_WRITE_BYTES, wr, s);
@@ -809,8 +797,7 @@ static void cg2_stats(const struct engine_cgroup *cg, struct engine_stats *st)
     }
 }
 
-int engine_cgroup_stats(struct engine_cgroup *cg, struct engine_stats *st,
-                        struct engine_error *err)
+int engine_cgroup_stats(struct engine_cgroup *cg, struct engine_stats *st, struct engine_error *err)
 {
     const char *d = cg_procs_dir(cg);
 
@@ -853,8 +840,7 @@ static int cg1_freeze(struct engine_cgroup *cg, int frozen, struct engine_error 
             return 0;
         sleep_ms(5);
     }
-    return engine_error_set(err, ETIMEDOUT, "Cgroup %s: freezer did not reach %s", cg->name,
-                            want);
+    return engine_error_set(err, ETIMEDOUT, "Cgroup %s: freezer did not reach %s", cg->name, want);
 }
 
 static int cg2_freeze(struct engine_cgroup *cg, int frozen, struct engine_error *err)

@@ -19,8 +19,7 @@ const char *engine_cgroup_mode_name(enum engine_cgroup_mode m);
 
 int engine_cgroup_create(const char *name, const struct engine_limits *limits,
                          struct engine_cgroup **ret_cg, struct engine_error *err);
-int engine_cgroup_open(const char *name, struct engine_cgroup **ret_cg,
-                       struct engine_error *err);
+int engine_cgroup_open(const char *name, struct engine_cgroup **ret_cg, struct engine_error *err);
 int engine_cgroup_attach(struct engine_cgroup *cg, pid_t pid, struct engine_error *err);
 int engine_cgroup_stats(struct engine_cgroup *cg, struct engine_stats *st,
                         struct engine_error *err);

@@ -23,15 +23,15 @@ struct conf_parser {
     struct engine_config *cfg;
     const char *file;
     FILE *f;
-    int line;            /* physical line the reader returned last */
+    int line; /* physical line the reader returned last */
     struct engine_error err;
-    int err_line;        /* line of the first error we found, 0 = none */
+    int err_line; /* line of the first error we found, 0 = none */
 };
 
 struct conf_key {
     const char *section;
     const char *key;
-    size_t offset;       /* of the member in struct engine_config */
+    size_t offset; /* of the member in struct engine_config */
     int (*parse)(struct engine_config *cfg, size_t offset, const char *value);
     const char *expected; /* for "Bad value ...: expected <this>" */
 };
@@ -110,7 +110,8 @@ static int conf_set_pids(struct engine_config *cfg, size_t offset, const char *v
 
 static int conf_set_cpuset(struct engine_config *cfg, size_t offset, const char *value)
 {
-    if (!*value || strspn(value, "0123456789,-") != strlen(value) || !isdigit((unsigned char)value[0]))
+    if (!*value || strspn(value, "0123456789,-") != strlen(value) ||
+        !isdigit((unsigned char)value[0]))
         return -EINVAL;
     free((char *)cfg->defaults.cpuset_cpus);
     cfg->defaults.cpuset_cpus = xstrdup(value);
@@ -120,25 +121,51 @@ static int conf_set_cpuset(struct engine_config *cfg, size_t offset, const char 
 #define CFG_OFF(m) offsetof(struct engine_config, m)
 
 static const struct conf_key conf_keys[] = {
-    {.section = "engine", .key = "driver", .offset = CFG_OFF(driver),
-     .parse = conf_set_driver, .expected = "a driver name like native or lxc"},
-    {.section = "engine", .key = "driver_dir", .offset = CFG_OFF(driver_dir),
-     .parse = conf_set_nonempty, .expected = "colon-separated directories"},
-    {.section = "engine", .key = "state_dir", .offset = CFG_OFF(state_dir),
-     .parse = conf_set_abspath, .expected = "an absolute path"},
-    {.section = "engine", .key = "root", .offset = CFG_OFF(root),
-     .parse = conf_set_abspath, .expected = "an absolute path"},
-    {.section = "engine", .key = "socket", .offset = CFG_OFF(socket),
-     .parse = conf_set_abspath, .expected = "an absolute path"},
-    {.section = "engine", .key = "log_level", .offset = CFG_OFF(log_level),
-     .parse = conf_set_log_level, .expected = "error, warn, info or debug"},
-    {.section = "container", .key = "memory", .parse = conf_set_memory,
+    {.section = "engine",
+     .key = "driver",
+     .offset = CFG_OFF(driver),
+     .parse = conf_set_driver,
+     .expected = "a driver name like native or lxc"},
+    {.section = "engine",
+     .key = "driver_dir",
+     .offset = CFG_OFF(driver_dir),
+     .parse = conf_set_nonempty,
+     .expected = "colon-separated directories"},
+    {.section = "engine",
+     .key = "state_dir",
+     .offset = CFG_OFF(state_dir),
+     .parse = conf_set_abspath,
+     .expected = "an absolute path"},
+    {.section = "engine",
+     .key = "root",
+     .offset = CFG_OFF(root),
+     .parse = conf_set_abspath,
+     .expected = "an absolute path"},
+    {.section = "engine",
+     .key = "socket",
+     .offset = CFG_OFF(socket),
+     .parse = conf_set_abspath,
+     .expected = "an absolute path"},
+    {.section = "engine",
+     .key = "log_level",
+     .offset = CFG_OFF(log_level),
+     .parse = conf_set_log_level,
+     .expected = "error, warn, info or debug"},
+    {.section = "container",
+     .key = "memory",
+     .parse = conf_set_memory,
      .expected = "a size like 64m"},
-    {.section = "container", .key = "cpus", .parse = conf_set_cpus,
+    {.section = "container",
+     .key = "cpus",
+     .parse = conf_set_cpus,
      .expected = "a number of CPUs like 0.5"},
-    {.section = "container", .key = "pids", .parse = conf_set_pids,
+    {.section = "container",
+     .key = "pids",
+     .parse = conf_set_pids,
      .expected = "a positive integer"},
-    {.section = "container", .key = "cpuset", .parse = conf_set_cpuset,
+    {.section = "container",
+     .key = "cpuset",
+     .parse = conf_set_cpuset,
      .expected = "a CPU list like 0-1,3"},
 };
 
@@ -155,7 +182,7 @@ static int conf_check_isolate(const char *value)
 
 /* Remember the first error only: it is the one the user must fix first. */
 __attribute__((format(printf, 3, 4))) static int conf_error(struct conf_parser *p, int code,
-                                                          const char *fmt, ...)
+                                                            const char *fmt, ...)
 {
     char msg[ENGINE_ERROR_MSG_MAX];
     va_list ap;
@@ -237,8 +264,8 @@ static int conf_handler(void *user, const char *section, const char *name, const
         if (!streq(k->section, section) || !streq(k->key, name))
             continue;
         if (k->parse(p->cfg, k->offset, value) < 0)
-            return conf_error(p, EINVAL, "Bad value '%s' for %s in [%s]: expected %s", value,
-                              name, section, k->expected);
+            return conf_error(p, EINVAL, "Bad value '%s' for %s in [%s]: expected %s", value, name,
+                              section, k->expected);
         return 1;
     }
     return conf_error(p, EINVAL, "Unknown key '%s' in [%s]", name, section);
@@ -336,8 +363,8 @@ int engine_config_add_exec_opt(struct engine_config *cfg, const char *arg,
     char *eq = strchr(copy, '='), *dot, *driver, *key;
 
     if (!eq || eq == copy)
-        return engine_error_set(err, EINVAL,
-                                "Invalid --exec-opt '%s': expected DRIVER.key=value", arg);
+        return engine_error_set(err, EINVAL, "Invalid --exec-opt '%s': expected DRIVER.key=value",
+                                arg);
     *eq = '\0';
     dot = strchr(copy, '.');
     if (dot) {
@@ -354,14 +381,14 @@ int engine_config_add_exec_opt(struct engine_config *cfg, const char *arg,
                                     arg);
     }
     if (!driver_name_valid(driver))
-        return engine_error_set(err, EINVAL, "Invalid --exec-opt '%s': bad driver name '%s'",
-                                arg, driver);
+        return engine_error_set(err, EINVAL, "Invalid --exec-opt '%s': bad driver name '%s'", arg,
+                                driver);
     if (!*key)
-        return engine_error_set(err, EINVAL,
-                                "Invalid --exec-opt '%s': expected DRIVER.key=value", arg);
+        return engine_error_set(err, EINVAL, "Invalid --exec-opt '%s': expected DRIVER.key=value",
+                                arg);
     if (streq(key, "isolate") && conf_check_isolate(eq + 1) < 0)
-        return engine_error_set(err, EINVAL,
-                                "Invalid --exec-opt '%s': isolate must be yes or no", arg);
+        return engine_error_set(err, EINVAL, "Invalid --exec-opt '%s': isolate must be yes or no",
+                                arg);
     config_set_opt(cfg, driver, key, eq + 1, "--exec-opt", 0);
     return 0;
 }

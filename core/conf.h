@@ -24,13 +24,13 @@ struct engine_config_opt {
 };
 
 struct engine_config {
-    char *file;          /* the file loaded, NULL if none */
+    char *file; /* the file loaded, NULL if none */
     /* [engine] */
-    char *driver;        /* default driver, NULL = not set here */
-    char *driver_dir;    /* colon-separated extra search dirs */
+    char *driver;     /* default driver, NULL = not set here */
+    char *driver_dir; /* colon-separated extra search dirs */
     char *state_dir;
     char *root;
-    char *socket;        /* daemon socket path */
+    char *socket; /* daemon socket path */
     char *log_level;
     /* [container] defaults for run */
     struct engine_limits defaults;

@@ -129,8 +129,10 @@ static int lookup(struct engine_ctx *ctx, const char *ref, struct engine_record 
     if (q == 0 && reap_half_created(ctx, *ret)) {
         engine_record_free(*ret);
         *ret = NULL;
-        return engine_error_set(err, ENOENT, "No such container: %s (its creation was "
-                                "interrupted; what it had made is removed)", ref);
+        return engine_error_set(err, ENOENT,
+                                "No such container: %s (its creation was "
+                                "interrupted; what it had made is removed)",
+                                ref);
     }
     if (q == 0)
         refresh(ctx, *ret);
@@ -169,8 +171,8 @@ static int store_lock(struct engine_ctx *ctx)
     return fd;
 }
 
-static void record_set_opts(struct engine_record *r, struct engine_ctx *ctx,
-                            char *const *exec_opts, const char *driver)
+static void record_set_opts(struct engine_record *r, struct engine_ctx *ctx, char *const *exec_opts,
+                            const char *driver)
 {
     for (size_t i = 0; exec_opts && exec_opts[i]; i++) {
         const char *kv = exec_opts[i], *dot = strchr(kv, '.'), *eq = strchr(kv, '=');
@@ -193,9 +195,8 @@ static void record_set_opts(struct engine_record *r, struct engine_ctx *ctx,
     (void)ctx;
 }
 
-static struct engine_record *record_new(struct engine_ctx *ctx,
-                                        const struct engine_create_req *req, const char *driver,
-                                        const char *name, const char *id)
+static struct engine_record *record_new(struct engine_ctx *ctx, const struct engine_create_req *req,
+                                        const char *driver, const char *name, const char *id)
 {
     struct engine_record *r = xcalloc(1, sizeof(*r));
     static char *const default_cmd[] = {"sh", NULL};
@@ -221,8 +222,8 @@ static struct engine_record *record_new(struct engine_ctx *ctx,
     }
     if (!r->limits.pids_max)
         r->limits.pids_max = ctx->cfg.defaults.pids_max;
-    r->cpuset_cpus = xstrdup(req->limits.cpuset_cpus ? req->limits.cpuset_cpus
-                                                     : ctx->cfg.defaults.cpuset_cpus);
+    r->cpuset_cpus =
+        xstrdup(req->limits.cpuset_cpus ? req->limits.cpuset_cpus : ctx->cfg.defaults.cpuset_cpus);
     r->limits.cpuset_cpus = r->cpuset_cpus;
     if (req->n_mounts) {
         r->mounts = xcalloc(req->n_mounts, sizeof(*r->mounts));
@@ -262,7 +263,8 @@ static int validate_req(struct engine_ctx *ctx, const struct engine_create_req *
     for (size_t i = 0; i < req->n_mounts; i++) {
         const struct engine_mount *m = &req->mounts[i];
         if (!m->target || m->target[0] != '/' || strstr(m->target, ".."))
-            return engine_error_set(err, EINVAL, "Invalid mount target '%s': it must be an "
+            return engine_error_set(err, EINVAL,
+                                    "Invalid mount target '%s': it must be an "
                                     "absolute path without '..'",
                                     m->target ? m->target : "");
         if (m->source && (!m->type || streq(m->type, "bind")) && !path_exists(m->source))
@@ -533,8 +535,7 @@ int engine_container_remove_record(struct engine_ctx *ctx, struct engine_record 
         return engine_error_errno(err, q, "Remove container '%s': %s", rec->name, dir);
     if (dq < 0) {
         *err = derr;
-        return engine_error_wrap(err, "Remove container '%s' (driver %s)", rec->name,
-                                 rec->driver);
+        return engine_error_wrap(err, "Remove container '%s' (driver %s)", rec->name, rec->driver);
     }
     return 0;
 }

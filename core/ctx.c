@@ -47,8 +47,8 @@ int engine_ctx_new(const struct engine_ctx_opts *o, struct engine_ctx **ret,
         if (q < 0)
             goto fail;
     }
-    ctx->state_dir = resolve(o->state_dir, "ENGINE_STATE_DIR", ctx->cfg.state_dir,
-                             ENGINE_DEFAULT_STATE_DIR);
+    ctx->state_dir =
+        resolve(o->state_dir, "ENGINE_STATE_DIR", ctx->cfg.state_dir, ENGINE_DEFAULT_STATE_DIR);
     ctx->root = resolve(o->root, "ENGINE_ROOT", ctx->cfg.root, ENGINE_DEFAULT_ROOT);
     ctx->daemon_driver = xstrdup(o->daemon_driver);
     n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);

@@ -16,7 +16,7 @@
 #define ENGINE_DAEMON_MAX_BODY (1024 * 1024)
 
 struct engine_daemon_opts {
-    const char *socket_path; /* NULL = cfg->socket, else <state_dir>/engine.sock */
+    const char *socket_path;                /* NULL = cfg->socket, else <state_dir>/engine.sock */
     const char *pidfile;                    /* also written when not detached, if set */
     bool detach;                            /* fork; the parent returns once the socket is served */
     int log_level;                          /* enum engine_log_level */

@@ -9,13 +9,12 @@
 #include "util.h"
 
 static const char *const feature_names[] = {
-    [0] = "pause",         [1] = "exec",          [2] = "stats-cpu",
-    [3] = "stats-memory",  [4] = "stats-pids",    [5] = "stats-io",
-    [6] = "stats-net",     [7] = "limit-memory",  [8] = "limit-cpu",
-    [9] = "limit-pids",    [10] = "limit-cpuset", [11] = "ns-pid",
-    [12] = "ns-mount",     [13] = "ns-net",       [14] = "ns-uts",
-    [15] = "ns-ipc",       [16] = "ns-user",      [17] = "ns-cgroup",
-    [18] = "readonly-rootfs", [19] = "oom-report", [20] = "mounts",
+    [0] = "pause",      [1] = "exec",       [2] = "stats-cpu",        [3] = "stats-memory",
+    [4] = "stats-pids", [5] = "stats-io",   [6] = "stats-net",        [7] = "limit-memory",
+    [8] = "limit-cpu",  [9] = "limit-pids", [10] = "limit-cpuset",    [11] = "ns-pid",
+    [12] = "ns-mount",  [13] = "ns-net",    [14] = "ns-uts",          [15] = "ns-ipc",
+    [16] = "ns-user",   [17] = "ns-cgroup", [18] = "readonly-rootfs", [19] = "oom-report",
+    [20] = "mounts",
 };
 
 /* The bit positions above must match driver.h. */

@@ -16,10 +16,10 @@ struct json_object;
 struct engine_ctx {
     struct engine_config cfg;
     struct engine_registry reg;
-    char *state_dir;      /* resolved: cfg > default */
+    char *state_dir; /* resolved: cfg > default */
     char *root;
-    char *daemon_driver;  /* -e given to engine -d, NULL otherwise */
-    char *self_exe;       /* path of the engine binary, for re-exec'd monitors */
+    char *daemon_driver; /* -e given to engine -d, NULL otherwise */
+    char *self_exe;      /* path of the engine binary, for re-exec'd monitors */
 };
 
 struct engine_ctx_opts {
@@ -47,24 +47,24 @@ struct engine_record {
     char *hostname;
     char *user;
     bool readonly_rootfs;
-    bool auto_remove;          /* --rm */
+    bool auto_remove; /* --rm */
     bool network_host;
     struct engine_limits limits;
-    char *cpuset_cpus;         /* owns limits.cpuset_cpus */
-    struct engine_opt *opts;   /* per-container --exec-opt for its driver */
+    char *cpuset_cpus;       /* owns limits.cpuset_cpus */
+    struct engine_opt *opts; /* per-container --exec-opt for its driver */
     size_t n_opts;
     struct engine_mount *mounts;
     size_t n_mounts;
 
-    int status;                /* enum engine_ctr_status */
+    int status; /* enum engine_ctr_status */
     pid_t monitor_pid;
-    pid_t pid;                 /* main process (host pid) */
-    int exit_code;             /* valid when status == EXITED */
+    pid_t pid;     /* main process (host pid) */
+    int exit_code; /* valid when status == EXITED */
     bool oom_killed;
     uint64_t oom_kills;
-    uint64_t monitor_start;    /* /proc/<monitor_pid>/stat starttime: guards pid reuse */
+    uint64_t monitor_start; /* /proc/<monitor_pid>/stat starttime: guards pid reuse */
     uint64_t created_ns, started_ns, finished_ns; /* CLOCK_REALTIME */
-    char *error;               /* why start failed, if it did */
+    char *error;                                  /* why start failed, if it did */
 };
 
 /* A record being made (daemon killed mid-create leaves this; it is removed on
@@ -84,11 +84,11 @@ void engine_record_spec(const struct engine_ctx *ctx, const struct engine_record
 /* Container state store. */
 int engine_state_save(const struct engine_ctx *ctx, const struct engine_record *r,
                       struct engine_error *err);
-int engine_state_load(const struct engine_ctx *ctx, const char *id,
-                      struct engine_record **ret, struct engine_error *err);
+int engine_state_load(const struct engine_ctx *ctx, const char *id, struct engine_record **ret,
+                      struct engine_error *err);
 /* ref is an id, a unique id prefix or a name. ENOENT: "No such container: ref". */
-int engine_state_lookup(const struct engine_ctx *ctx, const char *ref,
-                        struct engine_record **ret, struct engine_error *err);
+int engine_state_lookup(const struct engine_ctx *ctx, const char *ref, struct engine_record **ret,
+                        struct engine_error *err);
 int engine_state_list(const struct engine_ctx *ctx, struct engine_record ***ret, size_t *ret_n,
                       struct engine_error *err);
 void engine_records_free(struct engine_record **v, size_t n);
@@ -100,23 +100,23 @@ int engine_image_dir(const struct engine_ctx *ctx, const char *name, char **ret,
 
 /* The request behind `engine run`/`create` and POST /v1/containers. */
 struct engine_create_req {
-    const char *name;          /* NULL = generated */
+    const char *name; /* NULL = generated */
     const char *image;
-    const char *driver;        /* -e on run; NULL = ctx default */
-    char *const *argv;         /* NULL = the image's default ("sh") */
+    const char *driver; /* -e on run; NULL = ctx default */
+    char *const *argv;  /* NULL = the image's default ("sh") */
     char *const *env;
     const char *cwd, *hostname, *user;
     bool readonly_rootfs, auto_remove, network_host;
     struct engine_limits limits;
-    char *const *exec_opts;    /* "DRIVER.key=value" or "key=value" */
+    char *const *exec_opts; /* "DRIVER.key=value" or "key=value" */
     const struct engine_mount *mounts;
     size_t n_mounts;
 };
 
 /* Where an attached start sends output, and how it learns the exit code. */
 struct engine_attach {
-    int out_fd, err_fd;        /* the container's stdout/stderr are copied here */
-    int exit_fd;               /* the monitor writes "exit_code\n" here at the end */
+    int out_fd, err_fd; /* the container's stdout/stderr are copied here */
+    int exit_fd;        /* the monitor writes "exit_code\n" here at the end */
 };
 
 int engine_container_create(struct engine_ctx *ctx, const struct engine_create_req *req,
@@ -134,8 +134,8 @@ int engine_container_pause(struct engine_ctx *ctx, const char *ref, bool pause,
 int engine_container_stats(struct engine_ctx *ctx, const char *ref, struct engine_stats *st,
                            struct engine_error *err);
 /* Refresh r->status from the monitor's liveness (a dead monitor = exited). */
-int engine_container_inspect(struct engine_ctx *ctx, const char *ref,
-                             struct engine_record **ret, struct engine_error *err);
+int engine_container_inspect(struct engine_ctx *ctx, const char *ref, struct engine_record **ret,
+                             struct engine_error *err);
 int engine_container_list(struct engine_ctx *ctx, struct engine_record ***ret, size_t *ret_n,
                           struct engine_error *err);
 /* Copy the log to the fds; with follow, until the container exits. */

@@ -89,9 +89,9 @@ static int link_applets(const char *root, struct engine_error *err)
 
 static int build_busybox(const char *root, struct engine_error *err)
 {
-    static const char *const dirs[] = {"bin", "dev", "etc", "proc", "sys", "tmp", "root",
-                                       "run", "var/tmp", "usr/bin", "usr/sbin", "usr/lib",
-                                       "sbin", "home", "mnt"};
+    static const char *const dirs[] = {"bin",      "dev",     "etc",  "proc",    "sys",
+                                       "tmp",      "root",    "run",  "var/tmp", "usr/bin",
+                                       "usr/sbin", "usr/lib", "sbin", "home",    "mnt"};
     _cleanup_free_ char *bb = xasprintf("%s/bin/busybox", root);
     _cleanup_free_ char *tmp = xasprintf("%s/tmp", root);
     _cleanup_free_ char *osrel = xasprintf("%s/etc/os-release", root);
@@ -140,8 +140,7 @@ int engine_image_init(const struct engine_ctx *ctx, const char *name, struct eng
     int q;
 
     if (!streq(name, "busybox"))
-        return engine_error_set(err, ENOENT, "No such image: %s (built-in images: busybox)",
-                                name);
+        return engine_error_set(err, ENOENT, "No such image: %s (built-in images: busybox)", name);
     final = xasprintf("%s/%s", images, name);
     if (path_exists(final))
         return 0;

@@ -50,8 +50,7 @@ static char *module_name_from_path(const char *path)
         n <= strlen(MODULE_PREFIX) + strlen(MODULE_SUFFIX) ||
         !streq(base + n - strlen(MODULE_SUFFIX), MODULE_SUFFIX))
         return NULL;
-    return strndup(base + strlen(MODULE_PREFIX),
-                   n - strlen(MODULE_PREFIX) - strlen(MODULE_SUFFIX));
+    return strndup(base + strlen(MODULE_PREFIX), n - strlen(MODULE_PREFIX) - strlen(MODULE_SUFFIX));
 }
 
 static int module_check_table(const char *path, const char *name, const struct engine_driver *t,
@@ -75,10 +74,9 @@ static int module_check_table(const char *path, const char *name, const struct e
         return engine_error_set(err, EPROTO, "%s: driver ABI %u.%u, engine supports %u.x", path,
                                 t->abi_major, t->abi_minor, ENGINE_DRIVER_ABI_MAJOR);
     if (t->struct_size < DRIVER_TABLE_MIN_SIZE)
-        return engine_error_set(err, EPROTO,
-                                "%s: driver table is %u bytes, ABI %u.%u needs at least %zu", path,
-                                t->struct_size, t->abi_major, t->abi_minor,
-                                (size_t)DRIVER_TABLE_MIN_SIZE);
+        return engine_error_set(
+            err, EPROTO, "%s: driver table is %u bytes, ABI %u.%u needs at least %zu", path,
+            t->struct_size, t->abi_major, t->abi_minor, (size_t)DRIVER_TABLE_MIN_SIZE);
     if (!t->name)
         return engine_error_set(err, EINVAL, "%s: driver has no name", path);
     if (!streq(t->name, name))
@@ -236,8 +234,8 @@ static void registry_scan_dir(struct engine_registry *reg, const char *dir, bool
         other = engine_registry_find(reg, name);
         if (other) {
             /* Never dlopen it: its constructors must not run either. */
-            engine_error_set(&e, EEXIST, "%s: a driver named '%s' is already loaded from %s",
-                             path, name, other->path);
+            engine_error_set(&e, EEXIST, "%s: a driver named '%s' is already loaded from %s", path,
+                             name, other->path);
             registry_refuse(reg, path, &e);
             continue;
         }
@@ -338,8 +336,8 @@ static int module_unknown_opt(const struct engine_module *m, const char *where, 
                             where ? where : "", where ? ": " : "", key, m->name, known);
 }
 
-int engine_module_check_opts(const struct engine_module *m, const struct engine_opt *opts,
-                             size_t n, struct engine_error *err)
+int engine_module_check_opts(const struct engine_module *m, const struct engine_opt *opts, size_t n,
+                             struct engine_error *err)
 {
     for (size_t i = 0; i < n; i++)
         if (!module_knows_opt(m, opts[i].key))
@@ -469,8 +467,8 @@ void engine_registry_load_all(struct engine_registry *reg)
     (void)pthread_mutex_unlock(&registry_init_lock);
 }
 
-int engine_registry_get(struct engine_registry *reg, const char *name,
-                        struct engine_module **ret, struct engine_error *err)
+int engine_registry_get(struct engine_registry *reg, const char *name, struct engine_module **ret,
+                        struct engine_error *err)
 {
     struct engine_module *m = engine_registry_find(reg, name);
     int r;
@@ -493,8 +491,8 @@ int engine_registry_get(struct engine_registry *reg, const char *name,
             _cleanup_free_ char *bad = module_name_from_path(reg->bad_paths[i]);
 
             if (bad && streq(bad, name))
-                return engine_error_set(err, ENOENT, "Unknown driver '%s' (known: %s): %s",
-                                        name, known, reg->bad_errs[i].msg);
+                return engine_error_set(err, ENOENT, "Unknown driver '%s' (known: %s): %s", name,
+                                        known, reg->bad_errs[i].msg);
         }
         return engine_error_set(err, ENOENT, "Unknown driver '%s' (known: %s)", name, known);
     }
@@ -504,8 +502,8 @@ int engine_registry_get(struct engine_registry *reg, const char *name,
     if (r < 0)
         return r;
     if (m->probe_status == ENGINE_DECLINED)
-        return engine_error_set(err, ENODEV, "Driver '%s' is not available on this host: %s",
-                                name, m->probe_err.msg);
+        return engine_error_set(err, ENODEV, "Driver '%s' is not available on this host: %s", name,
+                                m->probe_err.msg);
     if (m->probe_status < 0) {
         if (err)
             *err = m->probe_err;

@@ -12,15 +12,15 @@
 struct engine_config;
 
 struct engine_module {
-    char *name;           /* from the file name engine-driver-NAME.so */
+    char *name; /* from the file name engine-driver-NAME.so */
     char *path;
     void *dl;
-    bool builtin;         /* found in the built-in driver dir */
+    bool builtin;               /* found in the built-in driver dir */
     struct engine_driver table; /* copy, members past the module's struct_size zeroed */
     /* filled by engine_registry_get() */
     struct engine_drv *drv;
     bool initialised;
-    int probe_status;     /* 0 ok, ENGINE_DECLINED, <0 failure */
+    int probe_status; /* 0 ok, ENGINE_DECLINED, <0 failure */
     struct engine_error probe_err;
     struct engine_host host;
 };
@@ -54,8 +54,8 @@ int engine_registry_scan(struct engine_registry *reg, const struct engine_config
 /* Find, init (with the [driver.NAME] options, after checking every key against
  * table.options) and probe the named driver. Unknown: the error lists the known
  * names. Declined: the error carries the driver's reason. */
-int engine_registry_get(struct engine_registry *reg, const char *name,
-                        struct engine_module **ret, struct engine_error *err);
+int engine_registry_get(struct engine_registry *reg, const char *name, struct engine_module **ret,
+                        struct engine_error *err);
 struct engine_module *engine_registry_find(struct engine_registry *reg, const char *name);
 /* "native, lxc, libvirt" into buf. */
 void engine_registry_names(const struct engine_registry *reg, char *buf, size_t len);
@@ -64,7 +64,7 @@ void engine_registry_load_all(struct engine_registry *reg);
 void engine_registry_free(struct engine_registry *reg);
 
 /* Check per-container options (--exec-opt NAME.key=v) against a driver's keys. */
-int engine_module_check_opts(const struct engine_module *m, const struct engine_opt *opts,
-                             size_t n, struct engine_error *err);
+int engine_module_check_opts(const struct engine_module *m, const struct engine_opt *opts, size_t n,
+                             struct engine_error *err);
 
 #endif

@@ -105,8 +105,8 @@ struct monitor {
     struct engine_module *mod;
     struct engine_ctr *ctr;
     int log_fd;
-    int fwd_fd[3];       /* [1], [2]: attached client's stdout/stderr, -1 if none */
-    int pipe_r[3];       /* [1], [2]: read ends of the container's stdout/stderr */
+    int fwd_fd[3]; /* [1], [2]: attached client's stdout/stderr, -1 if none */
+    int pipe_r[3]; /* [1], [2]: read ends of the container's stdout/stderr */
     pid_t main_pid;
     int main_status;
     bool main_exited;
@@ -354,8 +354,7 @@ static _Noreturn void monitor_exec(struct engine_ctx *ctx, const char *id, int s
     _exit(127);
 }
 
-static int sync_read(int fd, pid_t child, const struct engine_record *rec,
-                     struct engine_error *err)
+static int sync_read(int fd, pid_t child, const struct engine_record *rec, struct engine_error *err)
 {
     char buf[ENGINE_ERROR_MSG_MAX + 32];
     size_t len = 0;
@@ -404,8 +403,12 @@ int engine_monitor_spawn(struct engine_ctx *ctx, struct engine_record *rec,
         return engine_error_errno(err, q, "Start container '%s': fork", rec->name);
     }
     if (pid == 0) {
-        struct monitor m = {.ctx = ctx, .rec = rec, .mod = mod, .ctr = ctr,
-                            .fwd_fd = {-1, -1, -1}, .pipe_r = {-1, -1, -1}};
+        struct monitor m = {.ctx = ctx,
+                            .rec = rec,
+                            .mod = mod,
+                            .ctr = ctr,
+                            .fwd_fd = {-1, -1, -1},
+                            .pipe_r = {-1, -1, -1}};
         int exit_fd = -1;
 
         (void)close(sync[0]);

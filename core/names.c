@@ -36,8 +36,7 @@ int engine_name_validate(const char *name, struct engine_error *err)
     }
     if (engine_id_valid(name))
         return engine_error_set(err, EINVAL,
-                                "Invalid container name '%s': it looks like a container id",
-                                name);
+                                "Invalid container name '%s': it looks like a container id", name);
     return 0;
 }
 

@@ -152,9 +152,9 @@ struct json_object *engine_record_to_json(const struct engine_record *r)
 
     st = json_object_new_object();
     add_str(st, "Status", engine_status_name(r->status));
-    json_object_object_add(st, "Running", json_object_new_boolean(
-                                              r->status == ENGINE_CTR_RUNNING ||
-                                              r->status == ENGINE_CTR_PAUSED));
+    json_object_object_add(
+        st, "Running",
+        json_object_new_boolean(r->status == ENGINE_CTR_RUNNING || r->status == ENGINE_CTR_PAUSED));
     json_object_object_add(st, "MonitorPid", json_object_new_int(r->monitor_pid));
     json_object_object_add(st, "MonitorStart", json_object_new_int64((int64_t)r->monitor_start));
     json_object_object_add(st, "Pid", json_object_new_int(r->pid));

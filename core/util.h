@@ -21,7 +21,10 @@
 #define _cleanup_strv_free_ _cleanup_(strv_freep)
 #define _unused_ __attribute__((unused))
 
-static inline void freep(void *p) { free(*(void **)p); }
+static inline void freep(void *p)
+{
+    free(*(void **)p);
+}
 static inline void closep(int *fd)
 {
     if (*fd >= 0)
@@ -65,16 +68,19 @@ char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 size_t strv_length(char *const *v);
 char **strv_copy(char *const *v);
 void strv_free(char **v);
-static inline void strv_freep(char ***v) { strv_free(*v); }
+static inline void strv_freep(char ***v)
+{
+    strv_free(*v);
+}
 char **strv_append(char **v, const char *s); /* returns the new vector */
 
 /* Files. All return 0 or a negative errno. */
 int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode);
-int write_file(const char *path, const char *s);  /* open O_WRONLY|O_TRUNC, write, close */
+int write_file(const char *path, const char *s); /* open O_WRONLY|O_TRUNC, write, close */
 int read_file(const char *path, char **ret, size_t *ret_len);
-int read_u64_file(const char *path, uint64_t *ret);  /* first number in the file */
+int read_u64_file(const char *path, uint64_t *ret); /* first number in the file */
 int mkdir_p(const char *path, mode_t mode);
-int rm_rf(const char *path);  /* does not cross mount points */
+int rm_rf(const char *path); /* does not cross mount points */
 bool path_exists(const char *path);
 
 /* "64m", "1g", "512k", "1048576" -> bytes. */
@@ -85,8 +91,8 @@ int parse_int64(const char *s, int64_t *ret);
 void format_size(char *buf, size_t len, uint64_t bytes); /* "64.0MiB" */
 
 /* Time. */
-uint64_t now_ns(void);          /* CLOCK_MONOTONIC */
-uint64_t realtime_ns(void);     /* CLOCK_REALTIME */
+uint64_t now_ns(void);      /* CLOCK_MONOTONIC */
+uint64_t realtime_ns(void); /* CLOCK_REALTIME */
 void format_iso8601(char *buf, size_t len, uint64_t realtime_ns);
 
 /* Names and ids. A name is [A-Za-z0-9][A-Za-z0-9_.-]{0,63}; an id is 64

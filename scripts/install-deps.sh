@@ -11,6 +11,7 @@ lxc lxc-dev
 libvirt-dev libvirt-daemon libvirt-daemon-driver-lxc libvirt-clients libxml2-dev
 systemd-container
 runc crun
+clang-format
 "
 missing=
 for p in $PKGS; do

@@ -61,9 +61,9 @@ static void print_row(char *const *cells, const size_t *width)
     size_t off = 0, n;
 
     for (size_t c = 0; c < COLS && off < sizeof(line); c++)
-        off += (size_t)snprintf(line + off, sizeof(line) - off, "%-*s%s",
-                                c + 1 < COLS ? (int)width[c] : 0, cells[c],
-                                c + 1 < COLS ? "  " : "");
+        off +=
+            (size_t)snprintf(line + off, sizeof(line) - off, "%-*s%s",
+                             c + 1 < COLS ? (int)width[c] : 0, cells[c], c + 1 < COLS ? "  " : "");
     n = strlen(line);
     while (n > 0 && line[n - 1] == ' ')
         line[--n] = '\0';

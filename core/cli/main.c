@@ -132,8 +132,8 @@ int cli_api(struct cli *cli, struct engine_api **ret)
     if (host && *host) {
         /* Asked for a daemon by name: no silent fallback. */
         if (!engine_api_remote)
-            return cli_fail(&(struct engine_error){.code = ENOTSUP,
-                                                   .msg = "This build has no daemon client"});
+            return cli_fail(
+                &(struct engine_error){.code = ENOTSUP, .msg = "This build has no daemon client"});
         if (engine_api_remote(socket_from_host(host), &cli->api, &err) < 0)
             return cli_fail(&err);
         cli->have_api = true;
@@ -144,8 +144,7 @@ int cli_api(struct cli *cli, struct engine_api **ret)
     if (q)
         return q;
     sock = ctx->cfg.socket ? xstrdup(ctx->cfg.socket) : xasprintf("%s/engine.sock", ctx->state_dir);
-    if (engine_api_remote && path_exists(sock) &&
-        engine_api_remote(sock, &cli->api, &err) == 0) {
+    if (engine_api_remote && path_exists(sock) && engine_api_remote(sock, &cli->api, &err) == 0) {
         engine_ctx_free(ctx);
     } else {
         engine_api_local(ctx, &cli->api);
@@ -158,16 +157,11 @@ int cli_api(struct cli *cli, struct engine_api **ret)
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"config", required_argument, NULL, 'c'},
-        {"driver", required_argument, NULL, 'e'},
-        {"exec-opt", required_argument, NULL, 'O'},
-        {"state-dir", required_argument, NULL, 'S'},
-        {"root", required_argument, NULL, 'R'},
-        {"host", required_argument, NULL, 'H'},
-        {"daemon", no_argument, NULL, 'd'},
-        {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'v'},
-        {},
+        {"config", required_argument, NULL, 'c'},   {"driver", required_argument, NULL, 'e'},
+        {"exec-opt", required_argument, NULL, 'O'}, {"state-dir", required_argument, NULL, 'S'},
+        {"root", required_argument, NULL, 'R'},     {"host", required_argument, NULL, 'H'},
+        {"daemon", no_argument, NULL, 'd'},         {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'v'},        {},
     };
     struct cli cli = {0};
     char **exec_opts = NULL;

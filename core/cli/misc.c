@@ -14,8 +14,8 @@ static int parse_signal(const char *s)
     static const struct {
         const char *name;
         int sig;
-    } sigs[] = {{"HUP", SIGHUP},   {"INT", SIGINT},   {"QUIT", SIGQUIT}, {"KILL", SIGKILL},
-                {"USR1", SIGUSR1}, {"USR2", SIGUSR2}, {"TERM", SIGTERM}, {"STOP", SIGSTOP},
+    } sigs[] = {{"HUP", SIGHUP},   {"INT", SIGINT},    {"QUIT", SIGQUIT}, {"KILL", SIGKILL},
+                {"USR1", SIGUSR1}, {"USR2", SIGUSR2},  {"TERM", SIGTERM}, {"STOP", SIGSTOP},
                 {"CONT", SIGCONT}, {"WINCH", SIGWINCH}};
     int64_t n;
 
@@ -39,7 +39,7 @@ static int parse_signal(const char *s)
         if (q_)                                                                                    \
             return q_;                                                                             \
         if (optind >= argc)                                                                        \
-            return cli_usage_error(verb, "requires at least one container");                      \
+            return cli_usage_error(verb, "requires at least one container");                       \
         for (int i = optind; i < argc; i++) {                                                      \
             const char *ref = argv[i];                                                             \
             if ((call) < 0) {                                                                      \
@@ -191,8 +191,7 @@ int cmd_exec(struct cli *cli, int argc, char **argv)
         return q;
     fflush(stdout);
     if (engine_container_exec(ctx, argv[1], argv + 2,
-                              &(struct engine_stdio){.in = 0, .out = 1, .err = 2}, &code,
-                              &err) < 0)
+                              &(struct engine_stdio){.in = 0, .out = 1, .err = 2}, &code, &err) < 0)
         code = cli_fail(&err);
     engine_ctx_free(ctx);
     return code;

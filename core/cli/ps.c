@@ -42,8 +42,7 @@ static void format_state(struct json_object *st, char *buf, size_t len)
         int code = json_object_get_int(v);
         bool oom = json_object_object_get_ex(st, "OOMKilled", &v) && json_object_get_boolean(v);
         snprintf(buf, len, "exited (%d)%s", code, oom ? " oom" : "");
-    }
-    else
+    } else
         snprintf(buf, len, "%s", status);
 }
 

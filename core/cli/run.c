@@ -59,7 +59,9 @@ static int parse_volume(const char *s, struct engine_mount *m)
         free(copy);
         return -EINVAL;
     }
-    *m = (struct engine_mount){.source = xstrdup(src), .target = xstrdup(dst), .type = "bind",
+    *m = (struct engine_mount){.source = xstrdup(src),
+                               .target = xstrdup(dst),
+                               .type = "bind",
                                .readonly = mode && streq(mode, "ro")};
     free(copy);
     return 0;
@@ -68,8 +70,20 @@ static int parse_volume(const char *s, struct engine_mount *m)
 /* Returns 0, or the exit status to return (usage errors, --help). */
 static int parse_run_args(const char *verb, int argc, char **argv, struct run_args *a)
 {
-    enum { O_NAME = 256, O_RM, O_MSWAP, O_CPUS, O_SHARES, O_CPUSET, O_PIDS, O_ENV, O_RO,
-           O_NET, O_EXECOPT, O_HELP };
+    enum {
+        O_NAME = 256,
+        O_RM,
+        O_MSWAP,
+        O_CPUS,
+        O_SHARES,
+        O_CPUSET,
+        O_PIDS,
+        O_ENV,
+        O_RO,
+        O_NET,
+        O_EXECOPT,
+        O_HELP
+    };
     static const struct option opts[] = {
         {"driver", required_argument, NULL, 'e'},
         {"name", required_argument, NULL, O_NAME},
@@ -158,8 +172,7 @@ static int parse_run_args(const char *verb, int argc, char **argv, struct run_ar
             if (!a->mounts)
                 abort();
             if (parse_volume(optarg, &a->mounts[nm]) < 0)
-                return cli_usage_error(verb, "invalid --volume '%s' (want SRC:DST[:ro])",
-                                       optarg);
+                return cli_usage_error(verb, "invalid --volume '%s' (want SRC:DST[:ro])", optarg);
             nm++;
             break;
         case O_RO:

@@ -48,9 +48,8 @@ static void print_value(enum engine_stat_field f, const struct engine_stat *s)
 
 int cmd_stats(struct cli *cli, int argc, char **argv)
 {
-    static const struct option opts[] = {{"format", required_argument, NULL, 'f'},
-                                         {"no-stream", no_argument, NULL, 'n'},
-                                         {}};
+    static const struct option opts[] = {
+        {"format", required_argument, NULL, 'f'}, {"no-stream", no_argument, NULL, 'n'}, {}};
     struct engine_error err = {0};
     struct engine_api *api;
     bool json = false;

@@ -140,15 +140,19 @@ static int parse_user(const char *spec, uid_t *ret_uid, gid_t *ret_gid, struct e
         if (f)
             fclose(f);
     } else if (db_lookup("/etc/passwd", user, &uid, &pw_gid) < 0) {
-        return engine_error_set(err, ENOENT, "Unable to find user %s: no matching entries in "
-                                             "passwd file", user);
+        return engine_error_set(err, ENOENT,
+                                "Unable to find user %s: no matching entries in "
+                                "passwd file",
+                                user);
     }
     gid = pw_gid;
     if (group && all_digits(group))
         gid = (unsigned)strtoul(group, NULL, 10);
     else if (group && db_lookup("/etc/group", group, &gid, NULL) < 0)
-        return engine_error_set(err, ENOENT, "Unable to find group %s: no matching entries in "
-                                             "group file", group);
+        return engine_error_set(err, ENOENT,
+                                "Unable to find group %s: no matching entries in "
+                                "group file",
+                                group);
     *ret_uid = uid;
     *ret_gid = gid;
     return 0;
@@ -217,8 +221,8 @@ __attribute__((noreturn)) static void exec_cmd(char *const argv[], char **env)
             size_t len = strcspn(p, ":");
             char full[PATH_MAX];
 
-            if (len > 0 && (size_t)snprintf(full, sizeof(full), "%.*s/%s", (int)len, p, cmd) <
-                               sizeof(full)) {
+            if (len > 0 &&
+                (size_t)snprintf(full, sizeof(full), "%.*s/%s", (int)len, p, cmd) < sizeof(full)) {
                 execve(full, argv, env);
                 if (errno == EACCES || errno == ENOEXEC || errno == EISDIR)
                     saved = errno;

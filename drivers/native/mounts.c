@@ -27,9 +27,9 @@
 
 /* Docker's defaults (moby oci/defaults.go). */
 static const char *const masked_paths[] = {
-    "/proc/acpi",        "/proc/kcore",       "/proc/keys",      "/proc/latency_stats",
-    "/proc/timer_list",  "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi",
-    "/sys/firmware",
+    "/proc/acpi",          "/proc/kcore",      "/proc/keys",
+    "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats",
+    "/proc/sched_debug",   "/proc/scsi",       "/sys/firmware",
 };
 static const char *const readonly_paths[] = {
     "/proc/asound", "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
@@ -40,7 +40,7 @@ struct dev_node {
     unsigned major, minor;
 };
 static const struct dev_node dev_nodes[] = {
-    {"null", 1, 3}, {"zero", 1, 5},    {"full", 1, 7},
+    {"null", 1, 3},   {"zero", 1, 5},    {"full", 1, 7},
     {"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0},
 };
 
@@ -58,8 +58,8 @@ static int do_mount(const char *src, const char *dst, const char *type, unsigned
                     const char *data, struct engine_error *err)
 {
     if (mount(src, dst, type, flags, data) < 0)
-        return engine_error_errno(err, errno, "mount %s on %s",
-                                  src ? src : (type ? type : "none"), dst);
+        return engine_error_errno(err, errno, "mount %s on %s", src ? src : (type ? type : "none"),
+                                  dst);
     return 0;
 }
 
@@ -71,8 +71,8 @@ static int remount_ro(const char *path, unsigned long extra, struct engine_error
     unsigned long flags = MS_BIND | MS_REMOUNT | MS_RDONLY | extra;
 
     if (statvfs(path, &sv) == 0)
-        flags |= sv.f_flag & (MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_NODIRATIME |
-                              MS_RELATIME);
+        flags |= sv.f_flag &
+                 (MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_NODIRATIME | MS_RELATIME);
     return do_mount(NULL, path, NULL, flags, NULL, err);
 }
 
@@ -153,8 +153,8 @@ static int mount_dev(const struct engine_ctr *c, struct engine_error *err)
 
     {
         static const char *const links[][2] = {
-            {"pts/ptmx", "ptmx"},        {"/proc/self/fd", "fd"},
-            {"/proc/self/fd/0", "stdin"}, {"/proc/self/fd/1", "stdout"},
+            {"pts/ptmx", "ptmx"},          {"/proc/self/fd", "fd"},
+            {"/proc/self/fd/0", "stdin"},  {"/proc/self/fd/1", "stdout"},
             {"/proc/self/fd/2", "stderr"},
         };
         for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++) {
@@ -186,8 +186,8 @@ static int mount_sys(const struct engine_ctr *c, struct engine_error *err)
             return engine_error_wrap(err, "sysfs");
         snprintf(cg, sizeof(cg), "%s/fs/cgroup", p);
         if (access(cg, F_OK) == 0 &&
-            do_mount("tmpfs", cg, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
-                     "size=0", err) < 0)
+            do_mount("tmpfs", cg, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0",
+                     err) < 0)
             return engine_error_wrap(err, "sysfs");
     }
     return remount_ro(p, 0, err);
@@ -294,8 +294,8 @@ static int mount_user(const struct engine_ctr *c, const struct engine_mount *m,
     if (bind)
         r = do_mount(m->source, fdpath, NULL, MS_BIND | MS_REC, NULL, err);
     else
-        r = do_mount(m->source ? m->source : m->type, fdpath, m->type,
-                     m->readonly ? MS_RDONLY : 0, m->options, err);
+        r = do_mount(m->source ? m->source : m->type, fdpath, m->type, m->readonly ? MS_RDONLY : 0,
+                     m->options, err);
     (void)close(fd);
     if (r < 0 || !bind || !m->readonly)
         return r;
@@ -500,8 +500,7 @@ static int attach_tree(int tree, const char *dir, const char *name, char *ret, s
 }
 
 /* A detached overlay mount (new mount API), or -errno. */
-static int overlay_fsmount(const char *lower, const char *upper, const char *work,
-                           bool userxattr)
+static int overlay_fsmount(const char *lower, const char *upper, const char *work, bool userxattr)
 {
     int fs = fsopen("overlay", FSOPEN_CLOEXEC), mnt = -1, e = 0;
 
@@ -526,8 +525,8 @@ static int send_fd(int sock, int fd)
         struct cmsghdr h;
         char buf[CMSG_SPACE(sizeof(int))];
     } u = {0};
-    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-                         .msg_controllen = sizeof(u.buf)};
+    struct msghdr msg = {
+        .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf)};
     struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
 
     cm->cmsg_level = SOL_SOCKET;
@@ -545,8 +544,8 @@ int native_recv_fd(int sock)
         struct cmsghdr h;
         char buf[CMSG_SPACE(sizeof(int))];
     } u = {0};
-    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-                         .msg_controllen = sizeof(u.buf)};
+    struct msghdr msg = {
+        .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf)};
     struct cmsghdr *cm;
     int fd;
 
@@ -578,10 +577,9 @@ __attribute__((noreturn)) static void idmap_helper(const struct engine_ctr *c, p
     size_t used;
     ssize_t w;
 
-    if (!scratch || overlay_layers(c->rootfs, lower, sizeof(lower), upper, work,
-                                   sizeof(upper)) < 0) {
-        engine_error_set(&e, EINVAL, "%s is not an overlay mount: cannot map its owner",
-                         c->rootfs);
+    if (!scratch ||
+        overlay_layers(c->rootfs, lower, sizeof(lower), upper, work, sizeof(upper)) < 0) {
+        engine_error_set(&e, EINVAL, "%s is not an overlay mount: cannot map its owner", c->rootfs);
         goto fail;
     }
     /* upperdir and workdir must sit on one mount: map their common parent. */

@@ -237,8 +237,8 @@ static bool filesystem_known(const char *fs)
     return found;
 }
 
-__attribute__((format(printf, 2, 3))) static int declined(struct engine_error *err,
-                                                           const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static int declined(struct engine_error *err, const char *fmt,
+                                                          ...)
 {
     va_list ap;
 
@@ -270,15 +270,14 @@ static int native_probe(struct engine_drv *drv, struct engine_error *err)
     if (pid < 0)
         return engine_error_errno(err, errno, "Probe the native driver: fork");
     if (pid == 0)
-        _exit(unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET) <
-                      0
+        _exit(unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET) < 0
                   ? errno
                   : 0);
     if (waitpid(pid, &status, 0) < 0)
         return engine_error_errno(err, errno, "Probe the native driver: waitpid");
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
         return declined(err, "Cannot create namespaces here: %s",
-                                WIFEXITED(status) ? strerror(WEXITSTATUS(status)) : "killed");
+                        WIFEXITED(status) ? strerror(WEXITSTATUS(status)) : "killed");
     return 0;
 }
 
@@ -382,8 +381,8 @@ static int native_start(struct engine_ctr *c, const struct engine_stdio *io, pid
     int r;
 
     if (!c->cg)
-        return engine_error_set(err, ENOENT, "Start container %s: its cgroup %s is gone",
-                                c->name, c->cg_name);
+        return engine_error_set(err, ENOENT, "Start container %s: its cgroup %s is gone", c->name,
+                                c->cg_name);
     if (!c->network_host)
         flags |= CLONE_NEWNET;
     if (c->userns)
@@ -477,8 +476,7 @@ static bool pid_in_cgroup(const struct engine_ctr *c, pid_t pid)
     return strstr(text, needle) != NULL;
 }
 
-static int native_stop(struct engine_ctr *c, int sig, unsigned timeout_ms,
-                       struct engine_error *err)
+static int native_stop(struct engine_ctr *c, int sig, unsigned timeout_ms, struct engine_error *err)
 {
     unsigned waited = 0;
 

@@ -34,13 +34,13 @@ struct engine_ctr {
 /* child.c: the container's first process, from clone() to exec. Reports
  * setup failures as an engine_error on err_fd; never returns. */
 __attribute__((noreturn)) void native_child(const struct engine_ctr *c,
-                                            const struct engine_stdio *io, int sync_fd,
-                                            int err_fd, int sock_fd);
+                                            const struct engine_stdio *io, int sync_fd, int err_fd,
+                                            int sock_fd);
 
 /* child.c: from the identity to exec, for init and exec alike; never returns. */
 __attribute__((noreturn)) void native_exec_common(const struct engine_ctr *c,
-                                                  const struct engine_stdio *io,
-                                                  char *const argv[], int err_fd);
+                                                  const struct engine_stdio *io, char *const argv[],
+                                                  int err_fd);
 
 /* mounts.c, run in the child's mount namespace. */
 /* mount_fd: the idmapped root from native_mounts_idmap() (user namespace),

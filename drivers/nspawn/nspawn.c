@@ -130,8 +130,10 @@ static int nspawn_init(const struct engine_host *host, const struct engine_opts 
     } else if (*init_opt)
         drv->init = strdup(init_opt);
     if (!drv->init && host->log)
-        host->log(ENGINE_LOG_INFO, "%s not found: using nspawn's stub init (signal deaths exit "
-                                   "255)", INIT_NAME);
+        host->log(ENGINE_LOG_INFO,
+                  "%s not found: using nspawn's stub init (signal deaths exit "
+                  "255)",
+                  INIT_NAME);
     *ret_drv = drv;
     return 0;
 }
@@ -172,9 +174,8 @@ static int add_mount_args(struct drv_argv *a, const struct engine_spec *spec,
             return engine_error_set(err, EINVAL, "Mount target '%s' is not absolute",
                                     m->target ? m->target : "");
         if (strchr(m->target, ':') || (m->source && strchr(m->source, ':')))
-            return engine_error_set(err, EINVAL,
-                                    "systemd-nspawn cannot bind paths containing ':' ('%s')",
-                                    m->target);
+            return engine_error_set(
+                err, EINVAL, "systemd-nspawn cannot bind paths containing ':' ('%s')", m->target);
         if (!m->type || !strcmp(m->type, "bind")) {
             drv_argv_add(a, "--%s=%s:%s", ro ? "bind-ro" : "bind", m->source, m->target);
         } else if (!strcmp(m->type, "tmpfs")) {
@@ -201,8 +202,8 @@ static int check_user(const struct engine_spec *spec, struct engine_error *err)
     bool found = false;
 
     if (strchr(spec->user, ':'))
-        return engine_error_set(err, ENOTSUP,
-                                "systemd-nspawn takes a user, not uid:gid ('%s')", spec->user);
+        return engine_error_set(err, ENOTSUP, "systemd-nspawn takes a user, not uid:gid ('%s')",
+                                spec->user);
     for (size_t i = 0; getent[i] && !found; i++) {
         char *p = drv_path_join(spec->rootfs, getent[i]);
 
@@ -218,8 +219,8 @@ static int check_user(const struct engine_spec *spec, struct engine_error *err)
 }
 
 /* Everything after the binary: systemd-nspawn [options] -- argv... */
-static int build_args(const struct engine_drv *drv, const struct engine_spec *spec,
-                      char ***ret, struct engine_error *err)
+static int build_args(const struct engine_drv *drv, const struct engine_spec *spec, char ***ret,
+                      struct engine_error *err)
 {
     struct drv_argv a = {0};
     const char *init = drv->init;
@@ -394,8 +395,7 @@ static int nspawn_create(struct engine_drv *drv, const struct engine_spec *spec,
     int r;
 
     if (spec->userns)
-        return engine_error_set(err, ENOTSUP,
-                                "User namespaces not supported by the nspawn driver");
+        return engine_error_set(err, ENOTSUP, "User namespaces not supported by the nspawn driver");
     r = build_args(drv, spec, &args, err);
     if (r < 0)
         return r;
@@ -508,8 +508,7 @@ static int nspawn_start(struct engine_ctr *ctr, const struct engine_stdio *io, p
     r = load_args(ctr->state_dir, &args, err);
     if (r < 0)
         return r;
-    r = drv_spawn(child_run, &(struct child_args){.ctr = ctr, .io = io, .args = args}, &pid,
-                  err);
+    r = drv_spawn(child_run, &(struct child_args){.ctr = ctr, .io = io, .args = args}, &pid, err);
     drv_strv_free(args);
     if (r < 0)
         return r;
@@ -563,8 +562,8 @@ static pid_t payload_pid(struct engine_ctr *ctr)
         if (drv_read_file(status, &text, NULL) < 0)
             continue;
         line = strstr(text, "\nNSpid:");
-        if (line && sscanf(line, "\nNSpid: %ld %ld%n", &host_pid, &inner, &n) == 2 &&
-            inner == 2 && (line[n] == '\n' || line[n] == '\0'))
+        if (line && sscanf(line, "\nNSpid: %ld %ld%n", &host_pid, &inner, &n) == 2 && inner == 2 &&
+            (line[n] == '\n' || line[n] == '\0'))
             found = (pid_t)host_pid;
         free(text);
     }

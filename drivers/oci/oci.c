@@ -67,8 +67,8 @@ struct engine_ctr {
     char *id;
     char *state_dir;
     char *bundle;
-    char *runtime;  /* resolved path */
-    char *root;     /* resolved --root */
+    char *runtime; /* resolved path */
+    char *root;    /* resolved --root */
     bool hide_unified;
 };
 
@@ -269,8 +269,8 @@ static void child_exec(void *arg, int report_fd)
 
 /* Fork and exec `<runtime> --root R --log L <args...>`. stdio: fds (-1 =
  * /dev/null). Returns the pid; the caller waits. */
-static int runtime_spawn(const struct engine_ctr *ctr, const char *const *args,
-                         const int fds[3], pid_t *ret_pid, struct engine_error *err)
+static int runtime_spawn(const struct engine_ctr *ctr, const char *const *args, const int fds[3],
+                         pid_t *ret_pid, struct engine_error *err)
 {
     char *argv[32], *log = drv_path_join(ctr->bundle, "runtime.log");
     size_t n = 0;
@@ -369,8 +369,7 @@ static int runtime_run(const struct engine_ctr *ctr, const char *const *args,
             free(log);
         }
         r = engine_error_set(err, status < 0 ? -status : EIO, "%s %s exited with %d%s%s",
-                             base_name(ctr->runtime), args[0], status, line[0] ? ": " : "",
-                             line);
+                             base_name(ctr->runtime), args[0], status, line[0] ? ": " : "", line);
         free(outtext);
         free(errtext);
         return r;
@@ -488,8 +487,8 @@ static int oci_start(struct engine_ctr *ctr, const struct engine_stdio *io, pid_
                      struct engine_error *err)
 {
     char *pidfile = drv_path_join(ctr->bundle, "container.pid");
-    const char *create[] = {"create", "--bundle", ctr->bundle, "--pid-file", pidfile, ctr->id,
-                            NULL};
+    const char *create[] = {"create", "--bundle", ctr->bundle, "--pid-file",
+                            pidfile,  ctr->id,    NULL};
     const char *start[] = {"start", ctr->id, NULL};
     const char *del[] = {"delete", "--force", ctr->id, NULL};
     pid_t pid;
@@ -508,8 +507,7 @@ static int oci_start(struct engine_ctr *ctr, const struct engine_stdio *io, pid_
     pid = read_pid_file(ctr);
     if (!pid) {
         (void)runtime_run(ctr, del, NULL, NULL, NULL);
-        return engine_error_set(err, EIO, "%s create wrote no pid file",
-                                base_name(ctr->runtime));
+        return engine_error_set(err, EIO, "%s create wrote no pid file", base_name(ctr->runtime));
     }
     r = runtime_run(ctr, start, NULL, NULL, err);
     if (r < 0) {
@@ -576,8 +574,7 @@ static int oci_state(struct engine_ctr *ctr, struct engine_state *st, struct eng
         if (!read_pid_file(ctr)) {
             st->status = ENGINE_CTR_CREATED;
             st->pid = 0;
-            snprintf(st->detail, sizeof(st->detail), "not created in %s",
-                     base_name(ctr->runtime));
+            snprintf(st->detail, sizeof(st->detail), "not created in %s", base_name(ctr->runtime));
             engine_error_clear(err);
             return 0;
         }

@@ -16,16 +16,36 @@
 
 /* What Docker grants a container by default (moby oci/caps/defaults.go). */
 static const char *const default_caps[] = {
-    "CAP_CHOWN",   "CAP_DAC_OVERRIDE", "CAP_FSETID",           "CAP_FOWNER",
-    "CAP_MKNOD",   "CAP_NET_RAW",      "CAP_SETGID",           "CAP_SETUID",
-    "CAP_SETFCAP", "CAP_SETPCAP",      "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT",
-    "CAP_KILL",    "CAP_AUDIT_WRITE",  NULL,
+    "CAP_CHOWN",
+    "CAP_DAC_OVERRIDE",
+    "CAP_FSETID",
+    "CAP_FOWNER",
+    "CAP_MKNOD",
+    "CAP_NET_RAW",
+    "CAP_SETGID",
+    "CAP_SETUID",
+    "CAP_SETFCAP",
+    "CAP_SETPCAP",
+    "CAP_NET_BIND_SERVICE",
+    "CAP_SYS_CHROOT",
+    "CAP_KILL",
+    "CAP_AUDIT_WRITE",
+    NULL,
 };
 
 static const char *const masked_paths[] = {
-    "/proc/asound",        "/proc/acpi",       "/proc/kcore",       "/proc/keys",
-    "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug",
-    "/proc/scsi",          "/sys/firmware",    "/sys/devices/virtual/powercap", NULL,
+    "/proc/asound",
+    "/proc/acpi",
+    "/proc/kcore",
+    "/proc/keys",
+    "/proc/latency_stats",
+    "/proc/timer_list",
+    "/proc/timer_stats",
+    "/proc/sched_debug",
+    "/proc/scsi",
+    "/sys/firmware",
+    "/sys/devices/virtual/powercap",
+    NULL,
 };
 
 static const char *const readonly_paths[] = {
@@ -38,19 +58,33 @@ struct default_mount {
 };
 
 static const struct default_mount default_mounts[] = {
-    {.destination = "/proc", .type = "proc", .source = "proc",
+    {.destination = "/proc",
+     .type = "proc",
+     .source = "proc",
      .options = {"nosuid", "noexec", "nodev", NULL}},
-    {.destination = "/dev", .type = "tmpfs", .source = "tmpfs",
+    {.destination = "/dev",
+     .type = "tmpfs",
+     .source = "tmpfs",
      .options = {"nosuid", "strictatime", "mode=755", "size=65536k", NULL}},
-    {.destination = "/dev/pts", .type = "devpts", .source = "devpts",
+    {.destination = "/dev/pts",
+     .type = "devpts",
+     .source = "devpts",
      .options = {"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5", NULL}},
-    {.destination = "/dev/shm", .type = "tmpfs", .source = "shm",
+    {.destination = "/dev/shm",
+     .type = "tmpfs",
+     .source = "shm",
      .options = {"nosuid", "noexec", "nodev", "mode=1777", "size=65536k", NULL}},
-    {.destination = "/dev/mqueue", .type = "mqueue", .source = "mqueue",
+    {.destination = "/dev/mqueue",
+     .type = "mqueue",
+     .source = "mqueue",
      .options = {"nosuid", "noexec", "nodev", NULL}},
-    {.destination = "/sys", .type = "sysfs", .source = "sysfs",
+    {.destination = "/sys",
+     .type = "sysfs",
+     .source = "sysfs",
      .options = {"nosuid", "noexec", "nodev", "ro", NULL}},
-    {.destination = "/sys/fs/cgroup", .type = "cgroup", .source = "cgroup",
+    {.destination = "/sys/fs/cgroup",
+     .type = "cgroup",
+     .source = "cgroup",
      .options = {"nosuid", "noexec", "nodev", "relatime", "ro", NULL}},
 };
 
@@ -68,8 +102,7 @@ static void add_str(struct json_object *o, const char *key, const char *value)
     json_object_object_add(o, key, json_object_new_string(value));
 }
 
-int oci_parse_user(const char *user, unsigned *ret_uid, unsigned *ret_gid,
-                   struct engine_error *err)
+int oci_parse_user(const char *user, unsigned *ret_uid, unsigned *ret_gid, struct engine_error *err)
 {
     unsigned long uid = 0, gid = 0;
     char *end;
@@ -79,16 +112,14 @@ int oci_parse_user(const char *user, unsigned *ret_uid, unsigned *ret_gid,
         uid = strtoul(user, &end, 10);
         if (errno || end == user || (*end && *end != ':') || uid > UINT_MAX)
             return engine_error_set(err, EINVAL,
-                                    "User '%s': the oci driver takes numeric uid[:gid] only",
-                                    user);
+                                    "User '%s': the oci driver takes numeric uid[:gid] only", user);
         if (*end == ':') {
             const char *g = end + 1;
 
             gid = strtoul(g, &end, 10);
             if (errno || end == g || *end || gid > UINT_MAX)
-                return engine_error_set(err, EINVAL,
-                                        "User '%s': the oci driver takes numeric uid[:gid] only",
-                                        user);
+                return engine_error_set(
+                    err, EINVAL, "User '%s': the oci driver takes numeric uid[:gid] only", user);
         } else {
             gid = uid;
         }
@@ -217,9 +248,8 @@ static struct json_object *build_resources(const struct engine_limits *l)
         json_object_object_add(mem, "limit", json_object_new_int64(l->memory_bytes));
         /* OCI swap is memory+swap, like memory.memsw.limit_in_bytes. */
         json_object_object_add(mem, "swap",
-                               json_object_new_int64(l->memory_swap_bytes > 0
-                                                         ? l->memory_swap_bytes
-                                                         : l->memory_bytes));
+                               json_object_new_int64(l->memory_swap_bytes > 0 ? l->memory_swap_bytes
+                                                                              : l->memory_bytes));
         json_object_object_add(res, "memory", mem);
     }
     if (l->cpu_quota_us || l->cpu_shares || (l->cpuset_cpus && *l->cpuset_cpus)) {
@@ -276,7 +306,8 @@ int oci_config_build(const struct engine_spec *spec, const char *cgroups_path,
     int r;
 
     if (spec->userns)
-        return engine_error_set(err, ENOTSUP, "User namespaces are not supported by the oci driver");
+        return engine_error_set(err, ENOTSUP,
+                                "User namespaces are not supported by the oci driver");
     r = build_process(spec, &proc, err);
     if (r < 0)
         return r;

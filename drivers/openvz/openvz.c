@@ -115,8 +115,7 @@ static int run_checked(const struct engine_ctr *ctr, char **argv, const char *wh
         while (n > 0 && (errtext[n - 1] == '\n' || errtext[n - 1] == ' '))
             errtext[--n] = '\0';
         st = st < 0 ? engine_error_errno(err, st, "vzctl %s", what)
-                    : engine_error_set(err, EIO, "vzctl %s (CTID %s) failed: %s", what,
-                                       ctr->ctid,
+                    : engine_error_set(err, EIO, "vzctl %s (CTID %s) failed: %s", what, ctr->ctid,
                                        errtext && *errtext ? errtext : "no message");
     }
     free(errtext);
@@ -286,8 +285,7 @@ static int openvz_create(struct engine_drv *drv, const struct engine_spec *spec,
         return r;
     }
     if (vz_limits_any(&spec->limits)) {
-        r = run_checked(ctr, vz_argv_set_limits(drv->vzctl, ctr->ctid, &spec->limits),
-                        "set", err);
+        r = run_checked(ctr, vz_argv_set_limits(drv->vzctl, ctr->ctid, &spec->limits), "set", err);
         if (r < 0)
             goto fail;
     }
@@ -467,8 +465,9 @@ static int openvz_state(struct engine_ctr *ctr, struct engine_state *st, struct 
         return r;
     }
     st->pid = 0;
-    st->status = s.running ? (s.suspended ? ENGINE_CTR_PAUSED : ENGINE_CTR_RUNNING)
-                           : s.exists ? ENGINE_CTR_CREATED : ENGINE_CTR_UNKNOWN;
+    st->status = s.running  ? (s.suspended ? ENGINE_CTR_PAUSED : ENGINE_CTR_RUNNING)
+                 : s.exists ? ENGINE_CTR_CREATED
+                            : ENGINE_CTR_UNKNOWN;
     out[strcspn(out, "\n")] = '\0';
     snprintf(st->detail, sizeof(st->detail), "%s", out);
     free(out);

@@ -153,8 +153,7 @@ int vz_parse_status(const char *text, struct vz_status *ret, struct engine_error
     if (n < 5 || (strcmp(tok[0], "CTID") && strcmp(tok[0], "VEID"))) {
         free(copy);
         return engine_error_set(err, EINVAL, "Unexpected vzctl status output '%.*s'",
-                                (int)(strcspn(text, "\n") < 100 ? strcspn(text, "\n") : 100),
-                                text);
+                                (int)(strcspn(text, "\n") < 100 ? strcspn(text, "\n") : 100), text);
     }
     s.exists = !strcmp(tok[2], "exist");
     s.mounted = !strcmp(tok[3], "mounted");
@@ -269,9 +268,8 @@ char **vz_argv_set_limits(const char *vzctl, const char *ctid, const struct engi
     drv_argv_add(&a, "set");
     drv_argv_add(&a, "%s", ctid);
     if (l->memory_bytes > 0) {
-        int64_t swap = l->memory_swap_bytes > l->memory_bytes
-                           ? l->memory_swap_bytes - l->memory_bytes
-                           : 0;
+        int64_t swap =
+            l->memory_swap_bytes > l->memory_bytes ? l->memory_swap_bytes - l->memory_bytes : 0;
 
         drv_argv_add(&a, "--ram");
         drv_argv_add(&a, "%" PRId64 "K", (l->memory_bytes + 1023) / 1024);
@@ -485,8 +483,8 @@ char *vz_conf_render(const struct engine_spec *spec, const char *ctid, const cha
     int r;
 
     snprintf(host12, sizeof(host12), "%.12s", spec->id);
-    if (asprintf(&head, "# Container %s (engine %s %s), written by engine's openvz driver\n",
-                 ctid, spec->name, spec->id) < 0)
+    if (asprintf(&head, "# Container %s (engine %s %s), written by engine's openvz driver\n", ctid,
+                 spec->name, spec->id) < 0)
         return NULL;
     if (asprintf(&tmpl, "engine-%s", spec->image && *spec->image ? spec->image : "rootfs") < 0) {
         free(head);
@@ -498,8 +496,9 @@ char *vz_conf_render(const struct engine_spec *spec, const char *ctid, const cha
     r = r < 0 ? r : append_conf_value(&buf, &len, "VE_PRIVATE", spec->rootfs);
     r = r < 0 ? r : append_conf_value(&buf, &len, "VE_LAYOUT", "simfs");
     r = r < 0 ? r : append_conf_value(&buf, &len, "OSTEMPLATE", tmpl);
-    r = r < 0 ? r : append_conf_value(&buf, &len, "HOSTNAME",
-                                      spec->hostname && *spec->hostname ? spec->hostname : host12);
+    r = r < 0 ? r
+              : append_conf_value(&buf, &len, "HOSTNAME",
+                                  spec->hostname && *spec->hostname ? spec->hostname : host12);
     r = r < 0 ? r : append_conf_value(&buf, &len, "DISK_QUOTA", "no");
     r = r < 0 ? r : append_conf_value(&buf, &len, "PHYSPAGES", "0:unlimited");
     r = r < 0 ? r : append_conf_value(&buf, &len, "SWAPPAGES", "0:0");
@@ -519,7 +518,7 @@ unsigned long vz_ctid_for(const char *id, unsigned attempt)
 
     for (int i = 0; i < 7 && id && id[i]; i++) {
         char c = id[i];
-        unsigned d = c >= '0' && c <= '9' ? (unsigned)(c - '0')
+        unsigned d = c >= '0' && c <= '9'   ? (unsigned)(c - '0')
                      : c >= 'a' && c <= 'f' ? (unsigned)(c - 'a' + 10)
                                             : 0;
 

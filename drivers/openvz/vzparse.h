@@ -55,8 +55,8 @@ int vz_parse_status(const char *text, struct vz_status *ret, struct engine_error
 /* `vzlist -H -o ctid,status,numproc,physpages,physpages.l CTID`. */
 struct vz_list_entry {
     char ctid[32];
-    char status[32];   /* running, stopped, mounted, suspended */
-    uint64_t numproc;  /* VZ_UNLIMITED when vzlist printed "-" */
+    char status[32];  /* running, stopped, mounted, suspended */
+    uint64_t numproc; /* VZ_UNLIMITED when vzlist printed "-" */
     uint64_t physpages, physpages_limit;
 };
 

@@ -55,30 +55,30 @@
 #define ENGINE_DECLINED 1
 
 /* Feature bits: what a driver can do. `engine drivers` shows them. */
-#define ENGINE_FEAT_PAUSE           (UINT64_C(1) << 0)  /* pause/resume */
-#define ENGINE_FEAT_EXEC            (UINT64_C(1) << 1)  /* exec in a running container */
-#define ENGINE_FEAT_STATS_CPU       (UINT64_C(1) << 2)
-#define ENGINE_FEAT_STATS_MEMORY    (UINT64_C(1) << 3)
-#define ENGINE_FEAT_STATS_PIDS      (UINT64_C(1) << 4)
-#define ENGINE_FEAT_STATS_IO        (UINT64_C(1) << 5)
-#define ENGINE_FEAT_STATS_NET       (UINT64_C(1) << 6)
-#define ENGINE_FEAT_LIMIT_MEMORY    (UINT64_C(1) << 7)
-#define ENGINE_FEAT_LIMIT_CPU       (UINT64_C(1) << 8)
-#define ENGINE_FEAT_LIMIT_PIDS      (UINT64_C(1) << 9)
-#define ENGINE_FEAT_LIMIT_CPUSET    (UINT64_C(1) << 10)
-#define ENGINE_FEAT_NS_PID          (UINT64_C(1) << 11)
-#define ENGINE_FEAT_NS_MOUNT        (UINT64_C(1) << 12)
-#define ENGINE_FEAT_NS_NET          (UINT64_C(1) << 13)
-#define ENGINE_FEAT_NS_UTS          (UINT64_C(1) << 14)
-#define ENGINE_FEAT_NS_IPC          (UINT64_C(1) << 15)
-#define ENGINE_FEAT_NS_USER         (UINT64_C(1) << 16)
-#define ENGINE_FEAT_NS_CGROUP       (UINT64_C(1) << 17)
+#define ENGINE_FEAT_PAUSE (UINT64_C(1) << 0) /* pause/resume */
+#define ENGINE_FEAT_EXEC (UINT64_C(1) << 1)  /* exec in a running container */
+#define ENGINE_FEAT_STATS_CPU (UINT64_C(1) << 2)
+#define ENGINE_FEAT_STATS_MEMORY (UINT64_C(1) << 3)
+#define ENGINE_FEAT_STATS_PIDS (UINT64_C(1) << 4)
+#define ENGINE_FEAT_STATS_IO (UINT64_C(1) << 5)
+#define ENGINE_FEAT_STATS_NET (UINT64_C(1) << 6)
+#define ENGINE_FEAT_LIMIT_MEMORY (UINT64_C(1) << 7)
+#define ENGINE_FEAT_LIMIT_CPU (UINT64_C(1) << 8)
+#define ENGINE_FEAT_LIMIT_PIDS (UINT64_C(1) << 9)
+#define ENGINE_FEAT_LIMIT_CPUSET (UINT64_C(1) << 10)
+#define ENGINE_FEAT_NS_PID (UINT64_C(1) << 11)
+#define ENGINE_FEAT_NS_MOUNT (UINT64_C(1) << 12)
+#define ENGINE_FEAT_NS_NET (UINT64_C(1) << 13)
+#define ENGINE_FEAT_NS_UTS (UINT64_C(1) << 14)
+#define ENGINE_FEAT_NS_IPC (UINT64_C(1) << 15)
+#define ENGINE_FEAT_NS_USER (UINT64_C(1) << 16)
+#define ENGINE_FEAT_NS_CGROUP (UINT64_C(1) << 17)
 #define ENGINE_FEAT_READONLY_ROOTFS (UINT64_C(1) << 18)
-#define ENGINE_FEAT_OOM_REPORT      (UINT64_C(1) << 19) /* OOM kills counted in stats */
-#define ENGINE_FEAT_MOUNTS          (UINT64_C(1) << 20) /* spec->mounts honoured */
+#define ENGINE_FEAT_OOM_REPORT (UINT64_C(1) << 19) /* OOM kills counted in stats */
+#define ENGINE_FEAT_MOUNTS (UINT64_C(1) << 20)     /* spec->mounts honoured */
 
-struct engine_drv; /* a driver's instance, defined by the driver */
-struct engine_ctr; /* a driver's handle on one container, defined by the driver */
+struct engine_drv;    /* a driver's instance, defined by the driver */
+struct engine_ctr;    /* a driver's handle on one container, defined by the driver */
 struct engine_cgroup; /* a cgroup owned by the core's helpers (opaque) */
 
 struct engine_opts {
@@ -125,8 +125,7 @@ struct engine_host {
      * applies the limits; an impossible limit fails here. */
     int (*cgroup_create)(const char *name, const struct engine_limits *limits,
                          struct engine_cgroup **ret_cg, struct engine_error *err);
-    int (*cgroup_open)(const char *name, struct engine_cgroup **ret_cg,
-                       struct engine_error *err);
+    int (*cgroup_open)(const char *name, struct engine_cgroup **ret_cg, struct engine_error *err);
     int (*cgroup_attach)(struct engine_cgroup *cg, pid_t pid, struct engine_error *err);
     int (*cgroup_stats)(struct engine_cgroup *cg, struct engine_stats *st,
                         struct engine_error *err);
@@ -143,17 +142,17 @@ struct engine_host {
 
 struct engine_driver {
     /* Fixed forever. */
-    uint32_t abi_major; /* ENGINE_DRIVER_ABI_MAJOR the module was built with */
-    uint32_t abi_minor; /* ENGINE_DRIVER_ABI_MINOR the module was built with */
+    uint32_t abi_major;   /* ENGINE_DRIVER_ABI_MAJOR the module was built with */
+    uint32_t abi_minor;   /* ENGINE_DRIVER_ABI_MINOR the module was built with */
     uint32_t struct_size; /* sizeof(struct engine_driver) the module was built with */
     const char *name;
 
     /* 1.0 */
-    const char *summary;          /* one line for `engine drivers` */
-    uint64_t features;            /* ENGINE_FEAT_* */
-    const char *const *options;   /* NULL-terminated keys accepted in [driver.NAME]
-                                   * and --exec-opt NAME.key=...; the core refuses
-                                   * any other key, naming it */
+    const char *summary;        /* one line for `engine drivers` */
+    uint64_t features;          /* ENGINE_FEAT_* */
+    const char *const *options; /* NULL-terminated keys accepted in [driver.NAME]
+                                 * and --exec-opt NAME.key=...; the core refuses
+                                 * any other key, naming it */
 
     int (*init)(const struct engine_host *host, const struct engine_opts *opts,
                 struct engine_drv **ret_drv, struct engine_error *err);

@@ -23,8 +23,7 @@ struct engine_error {
 
 /* Set err (if not NULL) and return -code, so callers can write
  *   return engine_error_set(err, EINVAL, "Bad name '%s'", name); */
-static inline int engine_error_setv(struct engine_error *err, int code, const char *fmt,
-                                    va_list ap)
+static inline int engine_error_setv(struct engine_error *err, int code, const char *fmt, va_list ap)
 {
     if (code < 0)
         code = -code;
@@ -71,8 +70,8 @@ engine_error_errno(struct engine_error *err, int code, const char *fmt, ...)
 }
 
 /* Prefix context to an error already set: "Create container 'web': <old>". */
-__attribute__((format(printf, 2, 3))) static inline int
-engine_error_wrap(struct engine_error *err, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static inline int engine_error_wrap(struct engine_error *err,
+                                                                          const char *fmt, ...)
 {
     char old[ENGINE_ERROR_MSG_MAX];
     va_list ap;

@@ -34,8 +34,8 @@ static inline int mock_create(struct engine_drv *drv, const struct engine_spec *
     return engine_error_set(err, ENOTSUP, "Mock driver cannot create containers");
 }
 
-static inline int mock_start(struct engine_ctr *ctr, const struct engine_stdio *io,
-                             pid_t *ret_pid, struct engine_error *err)
+static inline int mock_start(struct engine_ctr *ctr, const struct engine_stdio *io, pid_t *ret_pid,
+                             struct engine_error *err)
 {
     return engine_error_set(err, ENOTSUP, "Mock driver cannot start containers");
 }
@@ -73,9 +73,8 @@ static inline int mock_pause(struct engine_ctr *ctr, struct engine_error *err)
 }
 
 #define MOCK_MANDATORY_OPS                                                                         \
-    .init = mock_init, .probe = mock_probe, .create = mock_create, .start = mock_start,           \
-    .stats = mock_stats, .destroy = mock_destroy, .restore = mock_restore,                        \
-    .release = mock_release
+    .init = mock_init, .probe = mock_probe, .create = mock_create, .start = mock_start,            \
+    .stats = mock_stats, .destroy = mock_destroy, .restore = mock_restore, .release = mock_release
 
 #define MOCK_HEADER(nm)                                                                            \
     .abi_major = ENGINE_DRIVER_ABI_MAJOR, .abi_minor = ENGINE_DRIVER_ABI_MINOR,                    \

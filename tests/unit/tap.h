@@ -25,9 +25,8 @@ __attribute__((format(printf, 2, 3), unused)) static bool ok(bool cond, const ch
 }
 
 /* Compare strings, printing both when they differ. */
-__attribute__((format(printf, 3, 4), unused)) static bool is_str(const char *got,
-                                                                const char *want,
-                                                                const char *fmt, ...)
+__attribute__((format(printf, 3, 4), unused)) static bool is_str(const char *got, const char *want,
+                                                                 const char *fmt, ...)
 {
     bool same = got && want ? strcmp(got, want) == 0 : got == want;
     va_list ap;

@@ -71,8 +71,7 @@ static void test_parse(void)
     ok_if(cg_mode_from(0x01021994, 0x01021994, &l) == ENGINE_CGROUP_V1, "tmpfs alone = v1");
     ok_if(cg_mode_from(CGROUP2_SUPER_MAGIC, 0, &l) == ENGINE_CGROUP_V2, "cgroup2 root = v2");
 
-    ok_if(kv_lookup("oom_kill_disable 0\nunder_oom 0\noom_kill 3\n", "oom_kill", &v) == 0 &&
-              v == 3,
+    ok_if(kv_lookup("oom_kill_disable 0\nunder_oom 0\noom_kill 3\n", "oom_kill", &v) == 0 && v == 3,
           "oom_kill read from memory.oom_control (not oom_kill_disable)");
     ok_if(kv_lookup("low 0\nhigh 0\nmax 5\noom 2\noom_kill 1\n", "oom_kill", &v) == 0 && v == 1,
           "oom_kill read from memory.events");
@@ -115,8 +114,9 @@ static void test_root_override(void)
         setenv("ENGINE_CGROUP_ROOT", dir, 1);
         layout_done = false;
         r = engine_cgroup_create("engine/x", NULL, &cg, &err);
-        _exit(engine_cgroup_mode() == ENGINE_CGROUP_V1 && r == -ENOTSUP &&
-                      strstr(err.msg, dir) ? 0 : 1);
+        _exit(engine_cgroup_mode() == ENGINE_CGROUP_V1 && r == -ENOTSUP && strstr(err.msg, dir)
+                  ? 0
+                  : 1);
     }
     waitpid(pid, &status, 0);
     ok_if(WIFEXITED(status) && WEXITSTATUS(status) == 0,
@@ -165,8 +165,8 @@ static void test_live(void)
         return;
     ok_if(engine_cgroup_exists(name), "exists after create");
     mem = engine_cgroup_path(cg, "memory");
-    ok_if(mem && read_u64_at(mem, cg->v2_dir ? "memory.max" : "memory.limit_in_bytes") ==
-                     (64u << 20),
+    ok_if(mem &&
+              read_u64_at(mem, cg->v2_dir ? "memory.max" : "memory.limit_in_bytes") == (64u << 20),
           "memory limit written");
     ok_if(read_u64_at(engine_cgroup_path(cg, "pids"), "pids.max") == 32, "pids.max written");
 
@@ -267,8 +267,8 @@ static int v2_child(const char *root)
 
 static void test_v2(void)
 {
-    const char *root = engine_cgroup_mode() == ENGINE_CGROUP_V2 ? "/sys/fs/cgroup"
-                                                                : "/sys/fs/cgroup/unified";
+    const char *root =
+        engine_cgroup_mode() == ENGINE_CGROUP_V2 ? "/sys/fs/cgroup" : "/sys/fs/cgroup/unified";
     struct statfs sf;
     pid_t pid;
     int status = 0;

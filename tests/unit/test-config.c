@@ -104,8 +104,8 @@ static void test_missing(void)
            "the error names the file");
 }
 
-static const struct engine_config_opt *find_opt(const struct engine_config *cfg,
-                                                const char *driver, const char *key)
+static const struct engine_config_opt *find_opt(const struct engine_config *cfg, const char *driver,
+                                                const char *key)
 {
     for (size_t i = 0; i < cfg->n_opts; i++)
         if (streq(cfg->opts[i].driver, driver) && streq(cfg->opts[i].key, key))

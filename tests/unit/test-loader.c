@@ -71,20 +71,23 @@ static void test_load_refused(void)
     ok(r < 0 && !m && strstr(err.msg, "engine-driver-mocknosym.so: no symbol engine_driver_entry"),
        "a module without the entry symbol is refused (%s)", err.msg);
     r = load("mocknoop", &m, &err);
-    ok(r < 0 && !m && strstr(err.msg, "engine-driver-mocknoop.so: driver 'mocknoop' lacks the "
-                                      "mandatory operation create()"),
+    ok(r < 0 && !m &&
+           strstr(err.msg, "engine-driver-mocknoop.so: driver 'mocknoop' lacks the "
+                           "mandatory operation create()"),
        "a module with a NULL create is refused naming it (%s)", err.msg);
     r = load("mocktiny", &m, &err);
     ok(r == -EPROTO && !m && strstr(err.msg, "engine-driver-mocktiny.so: driver table is ") &&
            strstr(err.msg, "ABI 1.0 needs at least"),
        "a table too short for the mandatory ops is refused (%s)", err.msg);
     r = load("mocknull", &m, &err);
-    ok(r < 0 && !m && strstr(err.msg, "engine-driver-mocknull.so: engine_driver_entry() returned "
-                                      "no driver table"),
+    ok(r < 0 && !m &&
+           strstr(err.msg, "engine-driver-mocknull.so: engine_driver_entry() returned "
+                           "no driver table"),
        "an entry returning NULL is refused (%s)", err.msg);
     r = load("mocknative", &m, &err);
-    ok(r < 0 && !m && strstr(err.msg, "driver calls itself 'native' but the file is named for "
-                                      "'mocknative'"),
+    ok(r < 0 && !m &&
+           strstr(err.msg, "driver calls itself 'native' but the file is named for "
+                           "'mocknative'"),
        "a table whose name differs from the file name is refused (%s)", err.msg);
     r = load("doesnotexist", &m, &err);
     ok(r < 0 && !m && strstr(err.msg, "Cannot load driver module: ") &&
@@ -108,8 +111,7 @@ static void test_load_old_minor(void)
     }
     ok(m->table.struct_size == OLD_SIZE, "its struct_size is kept (%u)", m->table.struct_size);
     ok(m->table.release && m->table.restore && m->table.init, "its mandatory ops are there");
-    ok(!m->table.stop && !m->table.pause && !m->table.resume && !m->table.state &&
-           !m->table.exec,
+    ok(!m->table.stop && !m->table.pause && !m->table.resume && !m->table.state && !m->table.exec,
        "members past its struct_size read as NULL even though the module has more");
     engine_module_free(m);
 }
@@ -240,16 +242,18 @@ static void test_registry_bad_options(void)
     scan(&reg, &cfg);
     ok(engine_registry_get(&reg, "mockgood", &m, &err) == -EINVAL && !m,
        "an unknown [driver.mockgood] key fails the driver");
-    is_str(err.msg, "engine.conf:7: Unknown option 'colour' for driver 'mockgood' (known: color, "
-                    "size)",
+    is_str(err.msg,
+           "engine.conf:7: Unknown option 'colour' for driver 'mockgood' (known: color, "
+           "size)",
            "the error names file, line, key, driver and the known keys");
     engine_config_free(&cfg);
     memset(&cfg, 0, sizeof(cfg));
     ok(engine_config_add_exec_opt(&cfg, "mockgood.shape=round", NULL, &err) == 0,
        "--exec-opt mockgood.shape is parsed");
     ok(engine_registry_get(&reg, "mockgood", &m, &err) == -EINVAL, "but refused by the registry");
-    is_str(err.msg, "--exec-opt mockgood.shape: Unknown option 'shape' for driver 'mockgood' "
-                    "(known: color, size)",
+    is_str(err.msg,
+           "--exec-opt mockgood.shape: Unknown option 'shape' for driver 'mockgood' "
+           "(known: color, size)",
            "naming the option");
     free((char *)reg.state_dir);
     free((char *)reg.root);
@@ -295,8 +299,9 @@ static void test_registry_get(struct engine_registry *reg)
     m = NULL;
     r = engine_registry_get(reg, "mockold", &m, &err);
     ok(r == -ENODEV && err.code == ENODEV && !m, "a declining driver gives ENODEV");
-    is_str(err.msg, "Driver 'mockold' is not available on this host: mockold backend not "
-                    "installed",
+    is_str(err.msg,
+           "Driver 'mockold' is not available on this host: mockold backend not "
+           "installed",
            "with the driver's reason");
     ok(engine_registry_get(reg, "mockold", &m, &err) == -ENODEV, "and again from the cache");
 
@@ -305,8 +310,9 @@ static void test_registry_get(struct engine_registry *reg)
     is_str(err.msg, "Unknown driver 'foo' (known: native, mockgood, mockold)",
            "listing the known drivers");
     r = engine_registry_get(reg, "mockabi2", &m, &err);
-    ok(r == -ENOENT && strstr(err.msg, "Unknown driver 'mockabi2' (known: native, mockgood, "
-                                       "mockold): ") &&
+    ok(r == -ENOENT &&
+           strstr(err.msg, "Unknown driver 'mockabi2' (known: native, mockgood, "
+                           "mockold): ") &&
            strstr(err.msg, "driver ABI 2.0"),
        "a refused driver's name says why it was refused (%s)", err.msg);
 }
@@ -318,8 +324,7 @@ static struct json_object *find_entry(struct json_object *a, const char *key, co
     for (size_t i = 0; i < json_object_array_length(a); i++) {
         struct json_object *o = json_object_array_get_idx(a, i);
 
-        if (json_object_object_get_ex(o, key, &v) && v &&
-            strstr(json_object_get_string(v), value))
+        if (json_object_object_get_ex(o, key, &v) && v && strstr(json_object_get_string(v), value))
             return o;
     }
     return NULL;
@@ -328,7 +333,6 @@ static struct json_object *find_entry(struct json_object *a, const char *key, co
 static const char *field(struct json_object *o, const char *key)
 {
     struct json_object *v;
-
 
     if (!o || !json_object_object_get_ex(o, key, &v))
         return "(missing)";
@@ -366,18 +370,18 @@ static void test_drivers_json(struct engine_ctx *ctx)
 static void test_names(void)
 {
     static const char *const want_feats[] = {
-        "pause",     "exec",       "stats-cpu",    "stats-memory", "stats-pids", "stats-io",
-        "stats-net", "limit-memory", "limit-cpu",  "limit-pids",   "limit-cpuset", "ns-pid",
-        "ns-mount",  "ns-net",     "ns-uts",       "ns-ipc",       "ns-user",    "ns-cgroup",
-        "readonly-rootfs", "oom-report", "mounts",
+        "pause",           "exec",         "stats-cpu", "stats-memory", "stats-pids",   "stats-io",
+        "stats-net",       "limit-memory", "limit-cpu", "limit-pids",   "limit-cpuset", "ns-pid",
+        "ns-mount",        "ns-net",       "ns-uts",    "ns-ipc",       "ns-user",      "ns-cgroup",
+        "readonly-rootfs", "oom-report",   "mounts",
     };
     static const char *const want_stats[] = {
-        "cpu_ns",        "memory_current", "memory_max",   "memory_limit",
-        "pids_current",  "pids_limit",     "io_read_bytes", "io_write_bytes",
-        "net_rx_bytes",  "net_tx_bytes",   "oom_kills",
+        "cpu_ns",       "memory_current", "memory_max",    "memory_limit",
+        "pids_current", "pids_limit",     "io_read_bytes", "io_write_bytes",
+        "net_rx_bytes", "net_tx_bytes",   "oom_kills",
     };
-    static const char *const want_src[] = {"n/a",     "cgroup-v1", "cgroup-v2", "lxc",    "libvirt",
-                                           "vz",      "proc",      "runtime",   "monitor"};
+    static const char *const want_src[] = {"n/a", "cgroup-v1", "cgroup-v2", "lxc",    "libvirt",
+                                           "vz",  "proc",      "runtime",   "monitor"};
     bool all = true;
 
     for (size_t i = 0; i < ELEMENTSOF(want_feats); i++) {
@@ -388,8 +392,8 @@ static void test_names(void)
         }
     }
     ok(all, "every feature bit has its name");
-    ok(engine_feature_name(ENGINE_FEAT_OOM_REPORT) && streq(engine_feature_name(
-                                                           ENGINE_FEAT_OOM_REPORT), "oom-report"),
+    ok(engine_feature_name(ENGINE_FEAT_OOM_REPORT) &&
+           streq(engine_feature_name(ENGINE_FEAT_OOM_REPORT), "oom-report"),
        "ENGINE_FEAT_OOM_REPORT is oom-report");
     ok(!engine_feature_name(UINT64_C(1) << 40) && !engine_feature_name(3) &&
            !engine_feature_name(0),

@@ -81,8 +81,12 @@ int main(void)
         .cwd = "/tmp",
         .user = "1000:100",
         .readonly_rootfs = 1,
-        .limits = {.memory_bytes = 64 << 20, .cpu_quota_us = 50000, .cpu_period_us = 100000,
-                   .cpu_shares = 512, .pids_max = 64, .cpuset_cpus = "0"},
+        .limits = {.memory_bytes = 64 << 20,
+                   .cpu_quota_us = 50000,
+                   .cpu_period_us = 100000,
+                   .cpu_shares = 512,
+                   .pids_max = 64,
+                   .cpuset_cpus = "0"},
         .mounts = mounts,
         .n_mounts = 2,
     };
@@ -112,8 +116,7 @@ int main(void)
     ok(json_object_get_boolean(at(cfg, "process.noNewPrivileges")), "noNewPrivileges");
     m = json_object_array_get_idx(at(cfg, "process.rlimits"), 0);
     ok(m && !strcmp(str_at(m, "type"), "RLIMIT_NOFILE") &&
-           json_object_get_int(at(m, "hard")) == 1024 &&
-           json_object_get_int(at(m, "soft")) == 1024,
+           json_object_get_int(at(m, "hard")) == 1024 && json_object_get_int(at(m, "soft")) == 1024,
        "RLIMIT_NOFILE 1024");
     is_str(str_at(cfg, "root.path"), spec.rootfs, "root.path");
     ok(json_object_get_boolean(at(cfg, "root.readonly")), "root.readonly");

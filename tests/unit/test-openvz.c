@@ -91,8 +91,7 @@ static void test_user_beancounters(void)
        "section 102 is the last one");
     bc = vz_bc_find(&b, "physpages");
     ok(bc && bc->failcnt == 7 && bc->limit == 4096, "102 physpages");
-    ok(vz_parse_bc_resources(text, "999", &b, &err) == -ENOENT, "missing container: %s",
-       err.msg);
+    ok(vz_parse_bc_resources(text, "999", &b, &err) == -ENOENT, "missing container: %s", err.msg);
     free(text);
 }
 
@@ -133,8 +132,7 @@ static void test_stats(void)
        "OOM kills = oomguarpages failcnt");
     ok(st.field[ENGINE_STAT_CPU_NS].value == (142926ull + 10 + 10252) * 10000000ull,
        "cpu ns = (user+nice+system) ticks at 100 Hz");
-    ok(st.field[ENGINE_STAT_IO_READ_BYTES].source == ENGINE_SRC_NONE,
-       "io not available, said so");
+    ok(st.field[ENGINE_STAT_IO_READ_BYTES].source == ENGINE_SRC_NONE, "io not available, said so");
     free(bc_text);
 
     /* Unlimited memory and no vestat: no limit, no CPU, never a silent 0. */
@@ -158,8 +156,7 @@ static void test_status_and_vzlist(void)
     struct vz_list_entry e;
 
     text = load("vzctl-status-running");
-    ok(vz_parse_status(text, &s, &err) == 0 && s.exists && s.mounted && s.running &&
-           !s.suspended,
+    ok(vz_parse_status(text, &s, &err) == 0 && s.exists && s.mounted && s.running && !s.suspended,
        "status: exist mounted running");
     free(text);
     text = load("vzctl-status-stopped");
@@ -171,8 +168,7 @@ static void test_status_and_vzlist(void)
     free(text);
     ok(vz_parse_status("Unable to open /dev/vzctl\n", &s, &err) == -EINVAL,
        "status: unexpected output is an error: %s", err.msg);
-    ok(vz_parse_status("CTID 101 exist mounted running suspended\n", &s, &err) == 0 &&
-           s.suspended,
+    ok(vz_parse_status("CTID 101 exist mounted running suspended\n", &s, &err) == 0 && s.suspended,
        "status: suspended");
 
     text = load("vzlist");
@@ -182,8 +178,7 @@ static void test_status_and_vzlist(void)
     ok(vz_parse_vzlist(text, "102", &e, &err) == 0 && !strcmp(e.status, "stopped") &&
            e.numproc == VZ_UNLIMITED,
        "vzlist '-' is not a number");
-    ok(vz_parse_vzlist(text, "105713", &e, &err) == 0 && e.physpages == 310,
-       "vzlist wide CTID");
+    ok(vz_parse_vzlist(text, "105713", &e, &err) == 0 && e.physpages == 310, "vzlist wide CTID");
     ok(vz_parse_vzlist(text, "103", &e, &err) == -ENOENT, "vzlist missing CTID: %s", err.msg);
     free(text);
 }

@@ -15,21 +15,12 @@ static void test_parse_size(void)
         const char *in;
         int64_t want;
     } good[] = {
-        {"1048576", 1048576},
-        {"64m", 64LL << 20},
-        {"64M", 64LL << 20},
-        {"512k", 512LL << 10},
-        {"1g", 1LL << 30},
-        {"1G", 1LL << 30},
-        {"2t", 2LL << 40},
-        {"100b", 100},
-        {"64mb", 64LL << 20},
-        {"64MiB", 64LL << 20},
-        {"1.5g", 3LL << 29},
-        {"0", 0},
+        {"1048576", 1048576}, {"64m", 64LL << 20},   {"64M", 64LL << 20}, {"512k", 512LL << 10},
+        {"1g", 1LL << 30},    {"1G", 1LL << 30},     {"2t", 2LL << 40},   {"100b", 100},
+        {"64mb", 64LL << 20}, {"64MiB", 64LL << 20}, {"1.5g", 3LL << 29}, {"0", 0},
     };
-    static const char *const bad[] = {"", "abc", "m", "-1", "-64m", "64x", "64mm", "64 m",
-                                      " 64m", "64mibx", "1e30g"};
+    static const char *const bad[] = {"",     "abc",  "m",    "-1",     "-64m", "64x",
+                                      "64mm", "64 m", " 64m", "64mibx", "1e30g"};
 
     for (size_t i = 0; i < ELEMENTSOF(good); i++) {
         int64_t v = -1;
@@ -71,12 +62,30 @@ static void test_parse_cpus(void)
 static void test_names(void)
 {
     static const char *const good[] = {
-        "web", "a", "Web-1", "a.b_c-d", "0abc", "x..y",
+        "web",
+        "a",
+        "Web-1",
+        "a.b_c-d",
+        "0abc",
+        "x..y",
         "x234567890123456789012345678901234567890123456789012345678901234", /* 64 */
     };
     static const char *const bad[] = {
-        "", "/", "a/b", "/etc", "..", ".", "../x", ".hidden", "-rf", "_x", "a b", "a\nb",
-        "caf\xc3\xa9", "a:b", "a*",
+        "",
+        "/",
+        "a/b",
+        "/etc",
+        "..",
+        ".",
+        "../x",
+        ".hidden",
+        "-rf",
+        "_x",
+        "a b",
+        "a\nb",
+        "caf\xc3\xa9",
+        "a:b",
+        "a*",
         "12345678901234567890123456789012345678901234567890123456789012345", /* 65 */
         /* a name that is an id would be ambiguous with one */
         "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
