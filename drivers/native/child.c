@@ -279,33 +279,30 @@ void native_exec_common(const struct engine_ctr *c, const struct engine_stdio *i
     exec_cmd(argv, env);
 }
 
-void native_child(const struct engine_ctr *c, const struct engine_stdio *io, int sync_fd,
-                  int err_fd, int sock_fd)
+/* Wait until the parent put us in the cgroup (and wrote the id maps). */
+static void wait_for_parent(int sync_fd)
 {
-    struct engine_error e = {0};
-    int mount_fd = -1;
     char go;
 
-    /* Wait until the parent put us in the cgroup (and wrote the id maps). */
     if (read(sync_fd, &go, 1) != 1)
         _exit(1);
     (void)close(sync_fd);
-    if (c->userns && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)) {
-        engine_error_errno(&e, errno, "become root in the user namespace");
-        child_fail(err_fd, &e);
-    }
-    if (c->userns) {
-        mount_fd = native_recv_fd(sock_fd);
-        if (mount_fd < 0) {
-            engine_error_errno(&e, mount_fd, "receive the idmapped root");
-            child_fail(err_fd, &e);
-        }
-    }
-    (void)close(sock_fd);
+}
+
+static void enter_cgroup_ns(int err_fd)
+{
+    struct engine_error e = {0};
+
     if (unshare(CLONE_NEWCGROUP) < 0 && errno != EINVAL) {
         engine_error_errno(&e, errno, "unshare cgroup namespace");
         child_fail(err_fd, &e);
     }
+}
+
+static void setup_root(const struct engine_ctr *c, int mount_fd, int err_fd)
+{
+    struct engine_error e = {0};
+
     if (c->hostname && sethostname(c->hostname, strlen(c->hostname)) < 0) {
         engine_error_errno(&e, errno, "sethostname %s", c->hostname);
         child_fail(err_fd, &e);
@@ -313,5 +310,36 @@ void native_child(const struct engine_ctr *c, const struct engine_stdio *io, int
     if (native_mounts_prepare(c, mount_fd, &e) < 0 || native_mounts_pivot(c, &e) < 0 ||
         native_mounts_finish(c, &e) < 0)
         child_fail(err_fd, &e);
+}
+
+void native_child(const struct engine_ctr *c, const struct engine_stdio *io, int sync_fd,
+                  int err_fd, int sock_fd)
+{
+    struct engine_error e = {0};
+    int mount_fd = -1;
+
+    if (!c->userns) {
+        /* The parent's first cgroup v1 attach waits for an RCU grace period
+         * (~12 ms here): build the root meanwhile, and wait for the attach
+         * only before entering the cgroup namespace and exec. */
+        (void)close(sock_fd);
+        setup_root(c, -1, err_fd);
+        wait_for_parent(sync_fd);
+        enter_cgroup_ns(err_fd);
+        native_exec_common(c, io, c->argv, err_fd);
+    }
+    wait_for_parent(sync_fd);
+    if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0) {
+        engine_error_errno(&e, errno, "become root in the user namespace");
+        child_fail(err_fd, &e);
+    }
+    mount_fd = native_recv_fd(sock_fd);
+    if (mount_fd < 0) {
+        engine_error_errno(&e, mount_fd, "receive the idmapped root");
+        child_fail(err_fd, &e);
+    }
+    (void)close(sock_fd);
+    enter_cgroup_ns(err_fd);
+    setup_root(c, mount_fd, err_fd);
     native_exec_common(c, io, c->argv, err_fd);
 }

@@ -423,13 +423,15 @@ static int native_start(struct engine_ctr *c, const struct engine_stdio *io, pid
         r = engine_error_errno(err, errno, "Start container %s: sync", c->name);
     (void)close(sync_fds[1]);
     sync_fds[1] = -1;
-    if (r == 0 && read_child_error(err_fds[0], &child_err) < 0)
+    /* Read the child's word even when the attach failed: a child that died
+     * building its root (before waiting for us) makes the attach fail, and
+     * its own error is the one worth reporting. Without the go byte it exits. */
+    if (read_child_error(err_fds[0], &child_err) < 0)
         r = engine_error_set(err, child_err.code, "%s", child_err.msg);
     if (r < 0) {
         (void)kill(pid, SIGKILL);
         (void)waitpid(pid, NULL, 0);
-        engine_error_wrap(err, "Start container %s", c->name);
-        goto out;
+        goto out; /* the core names the container */
     }
     c->pid = pid;
     (void)state_save(c, NULL);
