@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "engine.h"
+#include "isolate.h"
 #include "util.h"
 
 static const char *const feature_names[] = {
@@ -115,6 +116,8 @@ static struct json_object *module_to_json(struct engine_ctx *ctx, struct engine_
     json_object_object_add(o, "name", json_object_new_string(m->name));
     json_object_object_add(o, "path", json_object_new_string(m->path));
     json_object_object_add(o, "builtin", json_object_new_boolean(m->builtin));
+    json_object_object_add(o, "isolated",
+                           json_object_new_boolean(engine_isolate_wanted(&ctx->cfg, m->name)));
     json_object_object_add(o, "abi", json_object_new_string(abi));
     json_object_object_add(o, "summary",
                            m->table.summary ? json_object_new_string(m->table.summary) : NULL);

@@ -43,7 +43,7 @@ static void driver_row(struct json_object *d, char *cells[COLS])
     cells[0] = xstrdup(json_str(d, "name") ?: "?");
     cells[1] = xstrdup(json_str(d, "abi") ?: "?");
     if (get_bool(d, "available"))
-        cells[2] = xstrdup("yes");
+        cells[2] = xstrdup(get_bool(d, "isolated") ? "yes (isolated)" : "yes");
     else
         cells[2] = xasprintf("no: %s", json_str(d, "reason") ?: "unknown reason");
     if (!*list) {
