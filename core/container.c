@@ -171,8 +171,7 @@ static int store_lock(struct engine_ctx *ctx)
     return fd;
 }
 
-static void record_set_opts(struct engine_record *r, struct engine_ctx *ctx, char *const *exec_opts,
-                            const char *driver)
+static void record_set_opts(struct engine_record *r, char *const *exec_opts, const char *driver)
 {
     for (size_t i = 0; exec_opts && exec_opts[i]; i++) {
         const char *kv = exec_opts[i], *dot = strchr(kv, '.'), *eq = strchr(kv, '=');
@@ -192,7 +191,6 @@ static void record_set_opts(struct engine_record *r, struct engine_ctx *ctx, cha
         r->opts[r->n_opts].value = xstrdup(eq + 1);
         r->n_opts++;
     }
-    (void)ctx;
 }
 
 static struct engine_record *record_new(struct engine_ctx *ctx, const struct engine_create_req *req,
@@ -236,7 +234,7 @@ static struct engine_record *record_new(struct engine_ctx *ctx, const struct eng
         }
         r->n_mounts = req->n_mounts;
     }
-    record_set_opts(r, ctx, req->exec_opts, driver);
+    record_set_opts(r, req->exec_opts, driver);
     r->status = ENGINE_REC_CREATING;
     /* While creating, the "monitor" is the creating process: if it dies
      * before the end, the record is known to be half-made. */
@@ -246,8 +244,7 @@ static struct engine_record *record_new(struct engine_ctx *ctx, const struct eng
     return r;
 }
 
-static int validate_req(struct engine_ctx *ctx, const struct engine_create_req *req,
-                        struct engine_error *err)
+static int validate_req(const struct engine_create_req *req, struct engine_error *err)
 {
     if (req->name && engine_name_validate(req->name, err) < 0)
         return -EINVAL;
@@ -270,7 +267,6 @@ static int validate_req(struct engine_ctx *ctx, const struct engine_create_req *
         if (m->source && (!m->type || streq(m->type, "bind")) && !path_exists(m->source))
             return engine_error_set(err, ENOENT, "Mount source '%s' does not exist", m->source);
     }
-    (void)ctx;
     return 0;
 }
 
@@ -297,7 +293,7 @@ int engine_container_create(struct engine_ctx *ctx, const struct engine_create_r
     const char *name = req->name;
     int q, lock;
 
-    q = validate_req(ctx, req, err);
+    q = validate_req(req, err);
     if (q < 0)
         return q;
     q = engine_registry_get(&ctx->reg, driver, &mod, err);
@@ -429,13 +425,11 @@ static int wait_exited(struct engine_ctx *ctx, const char *id, unsigned timeout_
     }
 }
 
-static int signal_container(struct engine_module *mod, struct engine_ctr *ctr,
-                            const struct engine_record *rec, int sig, struct engine_error *err)
+/* The core's default for drivers without stop(): signal the main process. */
+static int signal_container(const struct engine_record *rec, int sig, struct engine_error *err)
 {
     if (rec->pid > 0 && kill(rec->pid, sig) < 0 && errno != ESRCH)
         return engine_error_errno(err, errno, "Signal container '%s'", rec->name);
-    (void)mod;
-    (void)ctr;
     return 0;
 }
 
@@ -461,9 +455,9 @@ int engine_container_stop(struct engine_ctx *ctx, const char *ref, unsigned time
     if (mod->table.stop) {
         q = mod->table.stop(ctr, SIGTERM, timeout_s * 1000, err);
     } else {
-        q = signal_container(mod, ctr, rec, SIGTERM, err);
+        q = signal_container(rec, SIGTERM, err);
         if (q == 0 && wait_exited(ctx, rec->id, timeout_s * 1000, NULL) == -ETIMEDOUT)
-            q = signal_container(mod, ctr, rec, SIGKILL, err);
+            q = signal_container(rec, SIGKILL, err);
     }
     mod->table.release(ctr);
     if (q < 0) {
@@ -501,7 +495,7 @@ int engine_container_kill(struct engine_ctx *ctx, const char *ref, int sig,
     if (sig == SIGKILL && mod->table.stop)
         q = mod->table.stop(ctr, SIGKILL, 0, err);
     else
-        q = signal_container(mod, ctr, rec, sig, err);
+        q = signal_container(rec, sig, err);
     mod->table.release(ctr);
     if (q == 0 && sig == SIGKILL)
         (void)wait_exited(ctx, rec->id, 10000, NULL);
